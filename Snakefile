@@ -1,0 +1,21 @@
+# modsent: modular multilingual sentence encoders (Huang et al., ACL 2025).
+# Run the embedded offline default:   snakemake --cores 2
+# Run the paper's LaBSE setup:        snakemake --configfile workflow_config.yaml --profile profiles/slurm
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+include: "rules/common.smk"
+include: "rules/models.smk"
+include: "rules/translate.smk"
+include: "rules/specialize.smk"
+include: "rules/align.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

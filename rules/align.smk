@@ -1,0 +1,1 @@
+# rules for stage 'align' (filled in by its issue)

@@ -1,0 +1,54 @@
+import os
+
+# Config -> validated config -> targets. Everything the rules share lives here.
+import yaml
+
+from modsent.config import default_config_path, validate_config
+
+# Without --configfile, run the embedded offline default (tiny models, tiny shipped data).
+if not config:
+    with open(default_config_path(), encoding="utf-8") as _f:
+        config.update(yaml.safe_load(_f))
+
+# Fails here, before any job, naming the bad key, value, language or file.
+validate_config(config)
+
+LANGS = config["languages"]
+PIVOT = config["pivot"]
+NON_PIVOT = [lang for lang in LANGS if lang != PIVOT]
+VARIANTS = config["variants"]
+
+
+wildcard_constraints:
+    lang="|".join(LANGS),
+    variant="[a-z_]+",
+
+
+def threads_for(rule_name, default):
+    """Threads of a rule: config['resources'][rule]['threads'] overrides the default."""
+    return config["resources"].get(rule_name, {}).get("threads", default)
+
+
+def resources_for(rule_name, **defaults):
+    """mem_mb, runtime (minutes) and gpu of a rule; config['resources'][rule] overrides."""
+    merged = dict(defaults)
+    merged.update({k: v for k, v in config["resources"].get(rule_name, {}).items() if k != "threads"})
+    return merged
+
+
+TINY_ENCODER = "results/models/tiny-encoder"
+
+
+def model_path(value, tiny_dir):
+    """The path or hub id a job loads: "tiny-random" means the directory a rule builds."""
+    return tiny_dir if value == "tiny-random" else value
+
+
+def model_input(value, tiny_dir):
+    """Snakemake input for a model value: the tiny build, an existing local path, or none (hub id)."""
+    if value == "tiny-random":
+        return [tiny_dir]
+    return [value] if os.path.exists(value) else []
+
+
+BASE_MODEL = model_path(config["base_model"], TINY_ENCODER)

@@ -1,0 +1,1 @@
+# rules for stage 'report' (filled in by its issue)

@@ -1,0 +1,1 @@
+# rules for stage 'specialize' (filled in by its issue)

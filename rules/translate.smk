@@ -1,0 +1,1 @@
+# rules for stage 'translate' (filled in by its issue)
