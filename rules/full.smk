@@ -1,0 +1,1 @@
+# rules for stage 'full' (filled in by its issue)

@@ -1,0 +1,1 @@
+# rules for stage 'sentence_encoding' (filled in by its issue)
