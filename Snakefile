@@ -21,3 +21,7 @@ rule all:
     input:
         all_targets(),
     default_target: True
+
+
+onsuccess:
+    print("\nmodsent: result tables in results/tables/ (table1.md, table1.tex, details/, scores.csv)")

@@ -52,3 +52,13 @@ def model_input(value, tiny_dir):
 
 
 BASE_MODEL = model_path(config["base_model"], TINY_ENCODER)
+
+
+def all_targets():
+    """What `snakemake` builds by default: the training data views, the module-size table,
+    the result tables (which pull in every training and evaluation job)."""
+    return (
+        translation_targets()
+        + sentence_encoding_targets()
+        + ["results/tables/table1.md", "results/tables/table1.tex", "results/tables/details"]
+    )

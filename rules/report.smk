@@ -1,1 +1,42 @@
-# rules for stage 'report' (filled in by its issue)
+# Aggregation: every per-unit score -> results/tables/scores.csv (long format, the source
+# of truth) -> the paper's tables (Markdown, LaTeX) and the report's plots.
+
+
+rule aggregate_scores:
+    input:
+        score_files(),
+    output:
+        scores="results/tables/scores.csv",
+        skipped="results/tables/skipped.csv",
+    log:
+        "logs/report/aggregate_scores.log",
+    params:
+        skipped=lambda wc: json.dumps(skipped_items()),
+    threads: threads_for("aggregate_scores", 1)
+    resources:
+        **resources_for("aggregate_scores", mem_mb=2000, runtime=10),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.aggregate --scores {input} --skipped-json {params.skipped:q}"
+        " --out {output.scores} --out-skipped {output.skipped} > {log} 2>&1"
+
+
+rule render_tables:
+    input:
+        scores="results/tables/scores.csv",
+        skipped="results/tables/skipped.csv",
+    output:
+        md="results/tables/table1.md",
+        tex="results/tables/table1.tex",
+        details=directory("results/tables/details"),
+    log:
+        "logs/report/render_tables.log",
+    threads: threads_for("render_tables", 1)
+    resources:
+        **resources_for("render_tables", mem_mb=2000, runtime=10),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.tables --scores {input.scores} --skipped {input.skipped}"
+        " --out-dir results/tables > {log} 2>&1"

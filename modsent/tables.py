@@ -1,0 +1,249 @@
+"""Render `scores.csv` into the paper's tables: Table 1 (averages over the languages of each
+dataset, Markdown and LaTeX, best of each group marked) and per-dataset detail tables
+(one column per language or pair, the paper's Tables 8-21)."""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+
+from modsent.aggregate import read_scores, read_skipped
+from modsent.utils import atomic_output
+
+
+@dataclass(frozen=True)
+class Column:
+    group: str  # Monolingual | Cross-lingual | Alignment
+    task: str  # the label above the dataset name
+    dataset: str
+    setting: str
+    metric: str
+    lower_is_better: bool = False
+
+
+TABLE1_COLUMNS = (
+    Column("Monolingual", "STS", "sts17", "mono", "spearman"),
+    Column("Monolingual", "STS", "stsb", "mono", "spearman"),
+    Column("Monolingual", "STR", "sick", "mono", "spearman"),
+    Column("Monolingual", "STR", "str24", "mono", "spearman"),
+    Column("Monolingual", "CLS", "sib", "mono", "accuracy"),
+    Column("Monolingual", "QA", "belebele", "mono", "accuracy"),
+    Column("Cross-lingual", "STS", "sts17", "cross", "spearman"),
+    Column("Cross-lingual", "STS", "stsb", "cross", "spearman"),
+    Column("Cross-lingual", "STR", "sick", "cross", "spearman"),
+    Column("Cross-lingual", "CLS", "sib", "cross", "accuracy"),
+    Column("Cross-lingual", "Bitext", "flores", "cross", "xsim", lower_is_better=True),
+    Column("Cross-lingual", "Bitext", "tatoeba", "cross", "xsim", lower_is_better=True),
+    Column("Alignment", "Lang. bias", "sts17", "cross", "language_bias", lower_is_better=True),
+    Column("Alignment", "Lang. bias", "stsb", "cross", "language_bias", lower_is_better=True),
+    Column("Alignment", "Lang. bias", "sick", "cross", "language_bias", lower_is_better=True),
+    Column("Alignment", "RSIM", "flores", "cross", "rsim"),
+)
+
+# Row groups of the paper's tables; best-of-group is marked within Full and within Mod.
+VARIANT_GROUPS = (
+    ("Base", ("base",)),
+    ("Full", ("full_en", "full_m", "full_c", "full_mc")),
+    ("Mod", ("mod_en", "mod_m", "mod_mc_pp", "mod_mc_pl", "mod_mc_jt")),
+    ("Ablations", ("mod_m_no_la", "mod_c_jt")),
+    ("All-pair alignment (Table 3)", ("mod_mc_jt_allpair",)),
+)
+MARKED_GROUPS = ("Full", "Mod")
+UNDERLINED_GROUPS = ("Mod",)
+
+VARIANT_LABELS = {
+    "base": "Base", "full_en": "Full_en", "full_m": "Full_m", "full_c": "Full_c", "full_mc": "Full_mc",
+    "mod_en": "Mod_en", "mod_m": "Mod_m", "mod_mc_pp": "Mod_mc-pp", "mod_mc_pl": "Mod_mc-pl",
+    "mod_mc_jt": "Mod_mc-jt", "mod_m_no_la": "Mod_m w/o LA", "mod_c_jt": "Mod_c-jt",
+    "mod_mc_jt_allpair": "Mod_mc-jt all-pair",
+}
+
+# Percent-like metrics get one decimal, the others two (as in the paper).
+_DECIMALS = {"spearman": 1, "accuracy": 1, "xsim": 2, "language_bias": 2, "rsim": 2}
+
+
+def variant_label(variant: str) -> str:
+    return VARIANT_LABELS.get(variant, variant)
+
+
+def table1_values(rows) -> dict[tuple[str, Column], float]:
+    """Average over the units (languages / pairs) of each dataset, per variant and column."""
+    cells = defaultdict(list)
+    for r in rows:
+        cells[(r["variant"], r["dataset"], r["setting"], r["metric"])].append(r["value"])
+    out = {}
+    variants = {r["variant"] for r in rows}
+    for v in variants:
+        for col in TABLE1_COLUMNS:
+            values = cells.get((v, col.dataset, col.setting, col.metric))
+            if values:
+                out[(v, col)] = mean(values)
+    return out
+
+
+def ordered_variants(variants) -> list[tuple[str, list[str]]]:
+    present = set(variants)
+    groups = [(name, [v for v in members if v in present]) for name, members in VARIANT_GROUPS]
+    known = {v for _, members in VARIANT_GROUPS for v in members}
+    other = sorted(present - known)
+    if other:
+        groups.append(("Other", other))
+    return [(name, members) for name, members in groups if members]
+
+
+def _ranks(values: dict[str, float], lower_is_better: bool) -> dict[str, int]:
+    """Rank 1 = best; ties share a rank."""
+    distinct = sorted(set(values.values()), reverse=not lower_is_better)
+    return {v: distinct.index(x) + 1 for v, x in values.items()}
+
+
+def _marks(values, groups) -> dict[tuple[str, Column], int]:
+    marks = {}
+    for name, members in groups:
+        if name not in MARKED_GROUPS:
+            continue
+        for col in TABLE1_COLUMNS:
+            vals = {v: values[(v, col)] for v in members if (v, col) in values}
+            if len(vals) < 2:
+                continue
+            for v, rank in _ranks(vals, col.lower_is_better).items():
+                if rank == 1 or (rank == 2 and name in UNDERLINED_GROUPS):
+                    marks[(v, col)] = rank
+    return marks
+
+
+def _fmt(value: float, metric: str) -> str:
+    return f"{value:.{_DECIMALS.get(metric, 2)}f}"
+
+
+def render_table1(rows, skipped=(), fmt: str = "md") -> str:
+    values = table1_values(rows)
+    groups = ordered_variants({r["variant"] for r in rows})
+    columns = [c for c in TABLE1_COLUMNS if any((v, c) in values for _, m in groups for v in m)]
+    marks = _marks(values, groups)
+
+    def cell(v, col):
+        if (v, col) not in values:
+            return "–"
+        text = _fmt(values[(v, col)], col.metric)
+        rank = marks.get((v, col))
+        if fmt == "md":
+            return f"**{text}**" if rank == 1 else f"<u>{text}</u>" if rank == 2 else text
+        return f"\\textbf{{{text}}}" if rank == 1 else f"\\underline{{{text}}}" if rank == 2 else text
+
+    arrows = lambda c: "↓" if c.lower_is_better else "↑"  # noqa: E731
+    if fmt == "md":
+        lines = [
+            "| | " + " | ".join(c.group for c in columns) + " |",
+            "|---|" + "---|" * len(columns),
+            "| **task** | " + " | ".join(f"{c.task} {arrows(c)}" for c in columns) + " |",
+            "| **dataset** | " + " | ".join(c.dataset for c in columns) + " |",
+        ]
+        for name, members in groups:
+            lines.append(f"| *{name}* |" + " |" * len(columns))
+            for v in members:
+                lines.append(f"| {variant_label(v)} | " + " | ".join(cell(v, c) for c in columns) + " |")
+        lines.append("")
+        lines.append(
+            "Averages over the languages (monolingual) or language pairs (cross-lingual) of each dataset; "
+            "symmetric pairs averaged first. Bitext mining: xsim error rate (%). Language bias: mean "
+            "bilingual Spearman minus multilingual Spearman. Bold: best in the Full and in the Mod group; "
+            "underlined: second best in the Mod group."
+        )
+        if skipped:
+            lines.append("")
+            lines.append("Skipped (not in the configured languages or not in the data set):")
+            by_dataset = defaultdict(list)
+            for s in skipped:
+                by_dataset[s["dataset"]].append(f"{s['item']} ({s['reason']})")
+            for ds, items in sorted(by_dataset.items()):
+                lines.append(f"- {ds}: " + ", ".join(sorted(items)))
+        return "\n".join(lines) + "\n"
+
+    escape = lambda s: s.replace("_", "\\_").replace("%", "\\%")  # noqa: E731
+    header_groups = []
+    for c in columns:
+        if header_groups and header_groups[-1][0] == c.group:
+            header_groups[-1][1] += 1
+        else:
+            header_groups.append([c.group, 1])
+    lines = [
+        "\\begin{tabular}{l" + "r" * len(columns) + "}",
+        "\\toprule",
+        " & " + " & ".join(f"\\multicolumn{{{n}}}{{c}}{{{g}}}" for g, n in header_groups) + " \\\\",
+        " & " + " & ".join(f"{escape(c.task)} $\\{'downarrow' if c.lower_is_better else 'uparrow'}$" for c in columns) + " \\\\",
+        " & " + " & ".join(escape(c.dataset) for c in columns) + " \\\\",
+    ]
+    for name, members in groups:
+        lines.append("\\midrule")
+        lines.append(f"\\multicolumn{{{len(columns) + 1}}}{{l}}{{\\textit{{{escape(name)}}}}} \\\\")
+        for v in members:
+            lines.append(escape(variant_label(v)) + " & " + " & ".join(cell(v, c) for c in columns) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_details(rows) -> dict[str, str]:
+    """One Markdown table per dataset: variants x units, for each (setting, metric)."""
+    by_dataset = defaultdict(list)
+    for r in rows:
+        by_dataset[r["dataset"]].append(r)
+    out = {}
+    for dataset, drows in sorted(by_dataset.items()):
+        groups = ordered_variants({r["variant"] for r in drows})
+        parts = [f"# {dataset}\n"]
+        for setting, metric in sorted({(r["setting"], r["metric"]) for r in drows}):
+            sel = [r for r in drows if r["setting"] == setting and r["metric"] == metric]
+            units = sorted({r["unit"] for r in sel})
+            value = {(r["variant"], r["unit"]): r["value"] for r in sel}
+            parts.append(f"## {setting}: {metric}\n")
+            parts.append("| variant | " + " | ".join(units) + " | avg |")
+            parts.append("|---|" + "---|" * (len(units) + 1))
+            for _, members in groups:
+                for v in members:
+                    vals = [value.get((v, u)) for u in units]
+                    present = [x for x in vals if x is not None]
+                    avg = _fmt(mean(present), metric) if present else "–"
+                    parts.append(
+                        f"| {variant_label(v)} | "
+                        + " | ".join("–" if x is None else _fmt(x, metric) for x in vals)
+                        + f" | {avg} |"
+                    )
+            parts.append("")
+        out[dataset] = "\n".join(parts)
+    return out
+
+
+def render_tables(scores_csv: str | Path, skipped_csv: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write table1.md, table1.tex and details/<dataset>.md; return the written paths."""
+    rows = read_scores(scores_csv)
+    skipped = read_skipped(skipped_csv)
+    out_dir = Path(out_dir)
+    written = []
+    for name, text in (("table1.md", render_table1(rows, skipped, "md")), ("table1.tex", render_table1(rows, fmt="tex"))):
+        with atomic_output(out_dir / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        written.append(out_dir / name)
+    with atomic_output(out_dir / "details") as tmp:
+        tmp.mkdir()
+        for dataset, text in render_details(rows).items():
+            (tmp / f"{dataset}.md").write_text(text, encoding="utf-8")
+    written.append(out_dir / "details")
+    return written
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m modsent.tables", description=__doc__)
+    p.add_argument("--scores", required=True)
+    p.add_argument("--skipped", required=True)
+    p.add_argument("--out-dir", required=True)
+    a = p.parse_args(argv)
+    for path in render_tables(a.scores, a.skipped, a.out_dir):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
