@@ -1,0 +1,97 @@
+"""`modsent` command line.
+
+    modsent evaluate --model PATH_OR_HUB_ID --config CONFIG --out DIR
+
+evaluates any sentence-transformers model on the configured evaluation sets with the
+same functions the workflow's evaluation jobs run, and writes DIR/scores.csv plus the
+rendered tables. Embeddings are cached in DIR, so a rerun only scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from modsent.aggregate import aggregate_scores, write_skipped
+from modsent.config import ConfigError, load_config
+from modsent.evaluate import (
+    EmbeddingLookup,
+    embed_texts,
+    every_language,
+    open_dataset,
+    score_rows,
+    score_unit,
+    scoring_units,
+    write_score_rows,
+    write_texts,
+)
+from modsent.tables import render_tables
+from modsent.utils import pick_device, setup_logging
+
+log = logging.getLogger("modsent.cli")
+
+
+def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str | None = None,
+                   device: str = "auto") -> Path:
+    """Evaluate a sentence-transformers model (hub id or local dir); return DIR/scores.csv."""
+    from sentence_transformers import SentenceTransformer
+
+    out_dir = Path(out_dir)
+    variant = name or Path(model.rstrip("/")).name
+    specs = config["evaluation"]["datasets"]
+    if not specs:
+        raise ConfigError("config['evaluation']['datasets'] is empty: nothing to evaluate")
+    # Open every dataset first: a missing file fails before the model is even loaded.
+    datasets = {n: open_dataset(n, spec, config["languages"]) for n, spec in specs.items()}
+    encoder = SentenceTransformer(model, device=pick_device(device))
+    encoder.max_seq_length = config["evaluation"]["max_seq_length"]
+
+    score_files, skipped = [], []
+    for dataset_name, dataset in datasets.items():
+        skipped += [(dataset_name, item, reason) for item, reason in dataset.skipped()]
+        texts_dir = out_dir / "texts" / dataset_name
+        emb_dir = out_dir / "embeddings" / variant / dataset_name
+        unrestricted = open_dataset(dataset_name, specs[dataset_name], every_language())
+        for lang in dataset.languages():
+            texts, emb = texts_dir / f"{lang}.txt", emb_dir / f"{lang}.npy"
+            if not (texts.exists() and emb.exists()):
+                write_texts(unrestricted, lang, texts)
+                embed_texts(encoder, texts, emb, batch_size=config["evaluation"]["batch_size"])
+                log.info("encoded %s %s", dataset_name, lang)
+        lookup = EmbeddingLookup(texts_dir, emb_dir)
+        for unit in scoring_units(dataset):
+            scores = score_unit(dataset, unit, lookup, pivot=config["pivot"], seed=config["seed"])
+            path = out_dir / "scores" / variant / dataset_name / f"{unit}.csv"
+            write_score_rows(score_rows(variant, dataset, unit, scores), path)
+            score_files.append(path)
+    aggregate_scores(score_files, out_dir / "scores.csv")
+    write_skipped(skipped, out_dir / "skipped.csv")
+    render_tables(out_dir / "scores.csv", out_dir / "skipped.csv", out_dir)
+    return out_dir / "scores.csv"
+
+
+def main(argv=None) -> int:
+    setup_logging()
+    p = argparse.ArgumentParser(prog="modsent", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("evaluate", help="evaluate any sentence-transformers model on the configured sets")
+    e.add_argument("--model", required=True, help="hub id or local sentence-transformers directory")
+    e.add_argument("--config", required=True, help="a modsent config (its evaluation section and languages)")
+    e.add_argument("--out", required=True, help="output directory")
+    e.add_argument("--name", help="the row label in the tables (default: the model's name)")
+    e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    a = p.parse_args(argv)
+    try:
+        config = load_config(a.config)
+        scores = evaluate_model(a.model, config, a.out, name=a.name, device=a.device)
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        print(f"modsent: error: {err}", file=sys.stderr)
+        return 2
+    print(f"modsent: scores in {scores}; tables in {Path(a.out) / 'table1.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
