@@ -1,0 +1,86 @@
+"""scores.csv -> Table 1: averages over units, best-of-group marks, lower-is-better metrics."""
+
+import csv
+
+import pytest
+
+from modsent.aggregate import aggregate_scores, read_scores, write_skipped
+from modsent.evaluate import SCORE_COLUMNS
+from modsent.tables import render_details, render_table1, render_tables, table1_values, TABLE1_COLUMNS
+
+
+def _row(variant, dataset, unit, setting, metric, value, task="sts"):
+    return dict(variant=variant, task=task, dataset=dataset, unit=unit, setting=setting, metric=metric, value=value)
+
+
+ROWS = [
+    _row("base", "stsb", "de", "mono", "spearman", 60.0),
+    _row("base", "stsb", "en", "mono", "spearman", 80.0),
+    _row("base", "stsb", "de-en", "cross", "spearman", 50.0),
+    _row("mod_m", "stsb", "de", "mono", "spearman", 70.0),
+    _row("mod_m", "stsb", "en", "mono", "spearman", 84.0),
+    _row("mod_mc_jt", "stsb", "de", "mono", "spearman", 72.0),
+    _row("mod_mc_jt", "stsb", "en", "mono", "spearman", 84.0),
+    _row("mod_en", "stsb", "de", "mono", "spearman", 10.0),
+    _row("mod_en", "stsb", "en", "mono", "spearman", 10.0),
+    _row("mod_m", "flores", "de-en", "cross", "xsim", 2.0, "bitext"),
+    _row("mod_mc_jt", "flores", "de-en", "cross", "xsim", 1.0, "bitext"),
+    _row("mod_en", "flores", "de-en", "cross", "xsim", 9.0, "bitext"),
+]
+
+
+def _col(dataset, setting, metric):
+    return next(c for c in TABLE1_COLUMNS if (c.dataset, c.setting, c.metric) == (dataset, setting, metric))
+
+
+def test_table1_averages_units_per_dataset_and_setting():
+    values = table1_values(ROWS)
+    assert values[("base", _col("stsb", "mono", "spearman"))] == pytest.approx(70.0)
+    assert values[("base", _col("stsb", "cross", "spearman"))] == pytest.approx(50.0)
+    assert values[("mod_m", _col("stsb", "mono", "spearman"))] == pytest.approx(77.0)
+    assert ("mod_m", _col("stsb", "cross", "spearman")) not in values
+
+
+def test_best_in_group_is_bold_second_underlined_and_xsim_lower_is_better():
+    md = render_table1(ROWS)
+    line = {l.split("|")[1].strip(): l for l in md.splitlines() if l.startswith("| Mod")}
+    assert "**78.0**" in line["Mod_mc-jt"] and "<u>77.0</u>" in line["Mod_m"]
+    assert "**1.00**" in line["Mod_mc-jt"]  # lowest xsim is best
+    assert "<u>2.00</u>" in line["Mod_m"]
+    assert "**" not in line["Mod_en"] and "<u>" not in line["Mod_en"]
+    base = next(l for l in md.splitlines() if l.startswith("| Base"))
+    assert "**" not in base  # a one-member group is not marked
+    tex = render_table1(ROWS, fmt="tex")
+    assert "\\textbf{78.0}" in tex and "\\underline{77.0}" in tex and "Mod\\_mc-jt" in tex
+
+
+def test_details_have_one_column_per_unit_and_an_average():
+    details = render_details(ROWS)
+    stsb = details["stsb"]
+    assert "| variant | de | en | avg |" in stsb
+    assert "| Mod_m | 70.0 | 84.0 | 77.0 |" in stsb
+
+
+def test_aggregate_then_render_files(tmp_path):
+    files = []
+    for i, r in enumerate(ROWS):
+        p = tmp_path / f"s{i}.csv"
+        with open(p, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=SCORE_COLUMNS)
+            w.writeheader()
+            w.writerow(r)
+        files.append(p)
+    assert aggregate_scores(files, tmp_path / "scores.csv") == len(ROWS)
+    assert len(read_scores(tmp_path / "scores.csv")) == len(ROWS)
+    write_skipped([("sts17", "kk", "not in the data set")], tmp_path / "skipped.csv")
+    render_tables(tmp_path / "scores.csv", tmp_path / "skipped.csv", tmp_path / "out")
+    md = (tmp_path / "out" / "table1.md").read_text()
+    assert "sts17: kk (not in the data set)" in md
+    assert (tmp_path / "out" / "details" / "flores.md").is_file()
+
+
+def test_aggregate_rejects_a_file_with_other_columns(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("variant,value\nbase,1\n")
+    with pytest.raises(ValueError, match="bad.csv"):
+        aggregate_scores([bad], tmp_path / "scores.csv")
