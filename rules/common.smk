@@ -24,15 +24,22 @@ wildcard_constraints:
     variant="[a-z_]+",
 
 
+def _configured_resources(rule_name):
+    """config['resources']['default'] (every rule), then config['resources'][rule_name]."""
+    merged = dict(config["resources"].get("default", {}))
+    merged.update(config["resources"].get(rule_name, {}))
+    return merged
+
+
 def threads_for(rule_name, default):
-    """Threads of a rule: config['resources'][rule]['threads'] overrides the default."""
-    return config["resources"].get(rule_name, {}).get("threads", default)
+    """Threads of a rule: the config's resources section overrides the rule's default."""
+    return _configured_resources(rule_name).get("threads", default)
 
 
 def resources_for(rule_name, **defaults):
-    """mem_mb, runtime (minutes) and gpu of a rule; config['resources'][rule] overrides."""
+    """mem_mb, runtime (minutes) and gpu of a rule; the config's resources section overrides."""
     merged = dict(defaults)
-    merged.update({k: v for k, v in config["resources"].get(rule_name, {}).items() if k != "threads"})
+    merged.update({k: v for k, v in _configured_resources(rule_name).items() if k != "threads"})
     return merged
 
 
