@@ -120,70 +120,89 @@ def _fmt(value: float, metric: str) -> str:
 
 
 def render_table1(rows, skipped=(), fmt: str = "md") -> str:
+    """Table 1 as Markdown ("md"), LaTeX ("tex") or an HTML fragment ("html")."""
     values = table1_values(rows)
     groups = ordered_variants({r["variant"] for r in rows})
     columns = [c for c in TABLE1_COLUMNS if any((v, c) in values for _, m in groups for v in m)]
     marks = _marks(values, groups)
+    bold, under, esc = _STYLES[fmt]
 
     def cell(v, col):
         if (v, col) not in values:
             return "–"
         text = _fmt(values[(v, col)], col.metric)
         rank = marks.get((v, col))
-        if fmt == "md":
-            return f"**{text}**" if rank == 1 else f"<u>{text}</u>" if rank == 2 else text
-        return f"\\textbf{{{text}}}" if rank == 1 else f"\\underline{{{text}}}" if rank == 2 else text
+        return bold(text) if rank == 1 else under(text) if rank == 2 else text
 
-    arrows = lambda c: "↓" if c.lower_is_better else "↑"  # noqa: E731
+    header = [
+        [""] + [c.group for c in columns],
+        ["task"] + [f"{c.task} {'↓' if c.lower_is_better else '↑'}" for c in columns],
+        ["dataset"] + [c.dataset for c in columns],
+    ]
+    body = [(name, [[esc(variant_label(v))] + [cell(v, c) for c in columns] for v in members]) for name, members in groups]
+    notes = [NOTE] + _skipped_lines(skipped)
     if fmt == "md":
-        lines = [
-            "| | " + " | ".join(c.group for c in columns) + " |",
-            "|---|" + "---|" * len(columns),
-            "| **task** | " + " | ".join(f"{c.task} {arrows(c)}" for c in columns) + " |",
-            "| **dataset** | " + " | ".join(c.dataset for c in columns) + " |",
-        ]
-        for name, members in groups:
+        lines = ["| " + " | ".join(header[0]) + " |", "|---|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(row) + " |" for row in header[1:]]
+        for name, members in body:
             lines.append(f"| *{name}* |" + " |" * len(columns))
-            for v in members:
-                lines.append(f"| {variant_label(v)} | " + " | ".join(cell(v, c) for c in columns) + " |")
-        lines.append("")
-        lines.append(
-            "Averages over the languages (monolingual) or language pairs (cross-lingual) of each dataset; "
-            "symmetric pairs averaged first. Bitext mining: xsim error rate (%). Language bias: mean "
-            "bilingual Spearman minus multilingual Spearman. Bold: best in the Full and in the Mod group; "
-            "underlined: second best in the Mod group."
-        )
-        if skipped:
-            lines.append("")
-            lines.append("Skipped (not in the configured languages or not in the data set):")
-            by_dataset = defaultdict(list)
-            for s in skipped:
-                by_dataset[s["dataset"]].append(f"{s['item']} ({s['reason']})")
-            for ds, items in sorted(by_dataset.items()):
-                lines.append(f"- {ds}: " + ", ".join(sorted(items)))
+            lines += ["| " + " | ".join(row) + " |" for row in members]
+        return "\n".join(lines + [""] + notes) + "\n"
+    if fmt == "html":
+        th = lambda row: "<tr>" + "".join(f"<th>{x}</th>" for x in row) + "</tr>"  # noqa: E731
+        td = lambda row: "<tr>" + "".join(f"<td>{x}</td>" for x in row) + "</tr>"  # noqa: E731
+        lines = ["<table>"] + [th(row) for row in header]
+        for name, members in body:
+            lines.append(f'<tr><td colspan="{len(columns) + 1}"><i>{name}</i></td></tr>')
+            lines += [td(row) for row in members]
+        lines.append("</table>")
+        lines += [f"<p>{n}</p>" for n in notes if n]
         return "\n".join(lines) + "\n"
-
-    escape = lambda s: s.replace("_", "\\_").replace("%", "\\%")  # noqa: E731
-    header_groups = []
+    spans = []
     for c in columns:
-        if header_groups and header_groups[-1][0] == c.group:
-            header_groups[-1][1] += 1
+        if spans and spans[-1][0] == c.group:
+            spans[-1][1] += 1
         else:
-            header_groups.append([c.group, 1])
+            spans.append([c.group, 1])
+    arrow = lambda c: "$\\downarrow$" if c.lower_is_better else "$\\uparrow$"  # noqa: E731
     lines = [
         "\\begin{tabular}{l" + "r" * len(columns) + "}",
         "\\toprule",
-        " & " + " & ".join(f"\\multicolumn{{{n}}}{{c}}{{{g}}}" for g, n in header_groups) + " \\\\",
-        " & " + " & ".join(f"{escape(c.task)} $\\{'downarrow' if c.lower_is_better else 'uparrow'}$" for c in columns) + " \\\\",
-        " & " + " & ".join(escape(c.dataset) for c in columns) + " \\\\",
+        " & " + " & ".join(f"\\multicolumn{{{n}}}{{c}}{{{g}}}" for g, n in spans) + " \\\\",
+        " & " + " & ".join(f"{esc(c.task)} {arrow(c)}" for c in columns) + " \\\\",
+        " & " + " & ".join(esc(c.dataset) for c in columns) + " \\\\",
     ]
-    for name, members in groups:
+    for name, members in body:
         lines.append("\\midrule")
-        lines.append(f"\\multicolumn{{{len(columns) + 1}}}{{l}}{{\\textit{{{escape(name)}}}}} \\\\")
-        for v in members:
-            lines.append(escape(variant_label(v)) + " & " + " & ".join(cell(v, c) for c in columns) + " \\\\")
-    lines += ["\\bottomrule", "\\end{tabular}"]
-    return "\n".join(lines) + "\n"
+        lines.append(f"\\multicolumn{{{len(columns) + 1}}}{{l}}{{\\textit{{{esc(name)}}}}} \\\\")
+        lines += [" & ".join(row) + " \\\\" for row in members]
+    return "\n".join(lines + ["\\bottomrule", "\\end{tabular}"]) + "\n"
+
+
+NOTE = (
+    "Averages over the languages (monolingual) or language pairs (cross-lingual) of each dataset; "
+    "symmetric pairs averaged first. Bitext mining: xsim error rate (%). Language bias: mean "
+    "bilingual Spearman minus multilingual Spearman. Bold: best in the Full and in the Mod group; "
+    "underlined: second best in the Mod group."
+)
+
+_STYLES = {
+    "md": (lambda t: f"**{t}**", lambda t: f"<u>{t}</u>", lambda t: t),
+    "html": (lambda t: f"<b>{t}</b>", lambda t: f"<u>{t}</u>", lambda t: t),
+    "tex": (lambda t: f"\\textbf{{{t}}}", lambda t: f"\\underline{{{t}}}",
+            lambda t: t.replace("_", "\\_").replace("%", "\\%")),
+}
+
+
+def _skipped_lines(skipped) -> list[str]:
+    if not skipped:
+        return []
+    by_dataset = defaultdict(list)
+    for s in skipped:
+        by_dataset[s["dataset"]].append(f"{s['item']} ({s['reason']})")
+    return ["", "Skipped (not in the configured languages or not in the data set):"] + [
+        f"- {ds}: " + ", ".join(sorted(items)) for ds, items in sorted(by_dataset.items())
+    ]
 
 
 def render_details(rows) -> dict[str, str]:
@@ -218,12 +237,13 @@ def render_details(rows) -> dict[str, str]:
 
 
 def render_tables(scores_csv: str | Path, skipped_csv: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write table1.md, table1.tex and details/<dataset>.md; return the written paths."""
+    """Write table1.{md,tex,html} and details/<dataset>.md; return the written paths."""
     rows = read_scores(scores_csv)
     skipped = read_skipped(skipped_csv)
     out_dir = Path(out_dir)
     written = []
-    for name, text in (("table1.md", render_table1(rows, skipped, "md")), ("table1.tex", render_table1(rows, fmt="tex"))):
+    for name, fmt in (("table1.md", "md"), ("table1.tex", "tex"), ("table1.html", "html")):
+        text = render_table1(rows, skipped if fmt != "tex" else (), fmt)
         with atomic_output(out_dir / name) as tmp:
             tmp.write_text(text, encoding="utf-8")
         written.append(out_dir / name)

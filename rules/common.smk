@@ -68,4 +68,5 @@ def all_targets():
         translation_targets()
         + sentence_encoding_targets()
         + ["results/tables/table1.md", "results/tables/table1.tex", "results/tables/details"]
+        + ["results/tables/plots"]
     )

@@ -6,7 +6,7 @@ rule aggregate_scores:
     input:
         score_files(),
     output:
-        scores="results/tables/scores.csv",
+        scores=report("results/tables/scores.csv", caption="../report/scores.rst", category="Tables"),
         skipped="results/tables/skipped.csv",
     log:
         "logs/report/aggregate_scores.log",
@@ -29,6 +29,7 @@ rule render_tables:
     output:
         md="results/tables/table1.md",
         tex="results/tables/table1.tex",
+        html=report("results/tables/table1.html", caption="../report/table1.rst", category="Tables"),
         details=directory("results/tables/details"),
     log:
         "logs/report/render_tables.log",
@@ -40,3 +41,24 @@ rule render_tables:
     shell:
         "python -m modsent.tables --scores {input.scores} --skipped {input.skipped}"
         " --out-dir results/tables > {log} 2>&1"
+
+
+rule plot_scores:
+    input:
+        "results/tables/scores.csv",
+    output:
+        report(
+            directory("results/tables/plots"),
+            patterns=["{name}.png"],
+            caption="../report/plots.rst",
+            category="Plots",
+        ),
+    log:
+        "logs/report/plot_scores.log",
+    threads: threads_for("plot_scores", 1)
+    resources:
+        **resources_for("plot_scores", mem_mb=2000, runtime=10),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.plots --scores {input} --out-dir {output} > {log} 2>&1"
