@@ -154,6 +154,11 @@ def vary(rng: random.Random, m: Meaning, changes: int) -> Meaning:
     return Meaning(*slots)
 
 
+def second_text(a: Meaning, b: Meaning, lang: str) -> str:
+    """b's sentence; a paraphrase when b means the same as a, so no pair is two equal strings."""
+    return b.fronted(lang) if a == b else b.sentence(lang)
+
+
 def sts_pairs(rng: random.Random, n: int) -> list[tuple[Meaning, Meaning, int]]:
     """(a, b, shared slots), the number of changed slots spread evenly over 0..4."""
     pairs = []
@@ -192,17 +197,17 @@ def make_sts17(out: Path, rng: random.Random) -> None:
     pairs = sts_pairs(rng, 60)
     score = [f"{5 * k / 4:.6f}" for _, _, k in pairs]
     d = out / "eval" / "sts17"
-    _tsv_plain(d / "STS.input.track5.en-en.txt", [[a.sentence("en"), b.sentence("en"), s] for (a, b, _), s in zip(pairs, score)])
+    _tsv_plain(d / "STS.input.track5.en-en.txt", [[a.sentence("en"), second_text(a, b, "en"), s] for (a, b, _), s in zip(pairs, score)])
     write_lines(d / "STS.gs.track5.en-en.txt", score)
-    _tsv_plain(d / "STS.input.extended.de-en.txt", [[a.sentence("en"), b.sentence("de"), s] for (a, b, _), s in zip(pairs, score)])
-    _tsv_plain(d / "STS.input.extended.fr-en.txt", [[a.sentence("fr"), b.sentence("en"), s] for (a, b, _), s in zip(pairs, score)])
+    _tsv_plain(d / "STS.input.extended.de-en.txt", [[a.sentence("en"), second_text(a, b, "de"), s] for (a, b, _), s in zip(pairs, score)])
+    _tsv_plain(d / "STS.input.extended.fr-en.txt", [[a.sentence("fr"), second_text(a, b, "en"), s] for (a, b, _), s in zip(pairs, score)])
 
 
 def make_stsb(out: Path, rng: random.Random) -> None:
     for split, n in (("test", 80), ("dev", 40)):
         pairs = sts_pairs(rng, n)
         for lang in LANGS:
-            rows = [[a.sentence(lang), b.sentence(lang), 5 * k / 4] for a, b, k in pairs]
+            rows = [[a.sentence(lang), second_text(a, b, lang), 5 * k / 4] for a, b, k in pairs]
             write_csv(out / "eval" / "stsb_multi_mt" / f"stsb-{lang}-{split}.csv", rows)
 
 
@@ -223,13 +228,14 @@ def make_sick(out: Path, rng: random.Random) -> None:
             for pair_id, (a, b, k) in zip(ids, pairs):
                 label = "ENTAILMENT" if k == 4 else "NEUTRAL"
                 score = f"{1 + k:.1f}"
+                s1, s2 = a.sentence(lang), second_text(a, b, lang)
                 if lang == "de":
-                    rows.append([pair_id, a.sentence(lang), b.sentence(lang), score, label])
+                    rows.append([pair_id, s1, s2, score, label])
                 else:
                     ab = "A_entails_B" if k == 4 else "A_neutral_B"
                     ba = "B_entails_A" if k == 4 else "B_neutral_A"
-                    rows.append([pair_id, a.sentence(lang), b.sentence(lang), label, score, ab, ba,
-                                 a.sentence("en"), b.sentence("en"), "TINY", "TINY", semeval])
+                    rows.append([pair_id, s1, s2, label, score, ab, ba,
+                                 a.sentence("en"), second_text(a, b, "en"), "TINY", "TINY", semeval])
             header = (["pair_ID", "sentence_A", "sentence_B", "relatedness_score", "entailment_judgment"]
                       if lang == "de" else SICK_12_COLUMNS)
             _tsv_plain(out / "eval" / "sick" / lang / f"SICK_{file_part}.txt", rows, header)
@@ -242,7 +248,7 @@ def make_str(out: Path, rng: random.Random) -> None:
         for split, n in (("test", 60), ("dev", 30)):
             rows = []
             for i, (a, b, k) in enumerate(sts_pairs(rng, n)):
-                s1, s2 = a.sentence(lang), b.sentence(lang)
+                s1, s2 = a.sentence(lang), second_text(a, b, lang)
                 if lang == "fr":
                     s1, s2 = f'"{s1}"', f'"{s2}"'
                 rows.append([f"{ISO3[lang].upper()}-{split}-{i:04d}", f"{s1}\n{s2}", f"{k / 4:.2f}"])

@@ -1,0 +1,190 @@
+"""What every evaluation dataset shares: the source spec, scoring units, language
+restriction and the skipped-items report.
+
+A dataset is opened cheaply: no model, and for raw sources only directory listings (and
+at most a header line), so the workflow can open every configured dataset while parsing
+the config and fail on a missing file before any job runs. Data are read on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from modsent.languages import UnknownLanguageError, get_language
+
+SPLITS = ("test", "dev")
+FORMATS = ("raw", "hub")
+
+
+class DataSourceError(ValueError):
+    """A configured data source is missing or cannot provide what is asked."""
+
+
+class DataFormatError(ValueError):
+    """A malformed row; the message starts with "<file>:<line>:" (or the hub row)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured location: raw files as published, or a hub dataset (id or local copy)."""
+
+    format: str
+    path: str
+    split: str
+
+    def __post_init__(self):
+        if self.format not in FORMATS:
+            raise DataSourceError(f"{self.path}: unknown format {self.format!r}; use one of {FORMATS}")
+        if self.split not in SPLITS:
+            raise DataSourceError(f"{self.path}: unknown split {self.split!r}; use one of {SPLITS}")
+
+    @classmethod
+    def from_spec(cls, spec: dict, default_split: str = "test") -> Source:
+        if "path" not in spec:
+            raise DataSourceError(f"an evaluation data source needs a 'path': {spec!r}")
+        return cls(spec.get("format", "raw"), str(spec["path"]), spec.get("split") or default_split)
+
+    @property
+    def is_raw(self) -> bool:
+        return self.format == "raw"
+
+    def directory(self) -> Path:
+        """The raw source's folder; raises DataSourceError naming it when it is missing."""
+        root = Path(self.path)
+        if not root.is_dir():
+            raise DataSourceError(f"data folder not found: {root}")
+        return root
+
+    def file(self, name: str) -> Path:
+        path = self.directory() / name
+        if not path.is_file():
+            raise DataSourceError(f"data file not found: {path}")
+        return path
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One scoring unit: a language ("de", mono) or a language pair ("de-en", cross, sorted).
+
+    A cross unit stands for both directions where both exist; they are averaged later.
+    """
+
+    dataset: str
+    task: str
+    langs: tuple[str, ...]
+
+    @classmethod
+    def of(cls, dataset: str, task: str, *langs: str) -> Unit:
+        return cls(dataset, task, tuple(sorted(set(langs))))
+
+    @property
+    def name(self) -> str:
+        return "-".join(self.langs)
+
+    @property
+    def setting(self) -> str:
+        return "mono" if len(self.langs) == 1 else "cross"
+
+
+def one_line(text: str) -> str:
+    """Line breaks inside a text become spaces, so texts can be stored one per line."""
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+def distinct(texts: Iterable[str]) -> list[str]:
+    """Texts in first-seen order without repeats."""
+    return list(dict.fromkeys(texts))
+
+
+def language_codes(source_codes: Iterable[str], aliases: dict[str, str] | None = None
+                   ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Map a source's own language codes (cmn, deu_Latn, amh ...) to modsent codes.
+
+    Returns {modsent code: source code} and (source code, reason) for codes left out:
+    unknown ones, and a second code for a language already mapped.
+    """
+    aliases = aliases or {}
+    mapped: dict[str, str] = {}
+    left_out: list[tuple[str, str]] = []
+    for source_code in sorted(source_codes):
+        try:
+            code = get_language(aliases.get(source_code, source_code)).code
+        except UnknownLanguageError:
+            left_out.append((source_code, "unknown language code in the source"))
+            continue
+        if code in mapped:
+            left_out.append((source_code, f"a second source for {code} (using {mapped[code]})"))
+        else:
+            mapped[code] = source_code
+    return mapped, left_out
+
+
+class EvalDataset:
+    """Base of every dataset: subclasses say which languages the source has and which
+    units exist among them; this class restricts them to the configured languages."""
+
+    name: str
+    task: str
+
+    def __init__(self, name: str, languages: Sequence[str]):
+        self.name = name
+        self.configured = [get_language(lang).code for lang in languages]
+        self._configured_set = set(self.configured)
+        # (item, reason) pairs the source itself reports: unknown codes, unmatched rows ...
+        self.notes: list[tuple[str, str]] = []
+
+    # -- provided by each dataset
+    def source_languages(self) -> list[str]:
+        """Every language the source has (modsent codes), configured or not."""
+        raise NotImplementedError
+
+    def source_units(self) -> list[Unit]:
+        """Every unit the source supports among the languages it has."""
+        raise NotImplementedError
+
+    def unit_texts(self, unit: Unit, lang: str) -> list[str]:
+        """The texts of `lang` that scoring `unit` embeds."""
+        raise NotImplementedError
+
+    # -- common
+    def _is_configured(self, *langs: str) -> bool:
+        return all(lang in self._configured_set for lang in langs)
+
+    def units(self) -> list[Unit]:
+        units = {u for u in self.source_units() if self._is_configured(*u.langs)}
+        return sorted(units, key=lambda u: (len(u.langs), u.name))
+
+    def unit(self, name: str) -> Unit:
+        for unit in self.units():
+            if unit.name == name:
+                return unit
+        raise KeyError(f"{self.name} has no unit {name!r} among the configured languages; "
+                       f"units: {[u.name for u in self.units()]}")
+
+    def languages(self) -> list[str]:
+        """The configured languages some unit of this dataset covers."""
+        covered = {lang for unit in self.units() for lang in unit.langs}
+        return [lang for lang in self.configured if lang in covered]
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """(language, reason) for configured languages not covered and source languages
+        not configured, plus what the source itself left out."""
+        have = set(self.source_languages())
+        covered = set(self.languages())
+        items = []
+        for lang in self.configured:
+            if lang not in have:
+                items.append((lang, f"not in {self.name}"))
+            elif lang not in covered:
+                items.append((lang, f"no {self.name} unit among the configured languages"))
+        items += [(lang, "not configured") for lang in sorted(have - self._configured_set)]
+        return items + self.notes
+
+    def texts(self, lang: str) -> list[str]:
+        """Every distinct text of `lang` any unit needs, in a fixed order, one line each."""
+        units = [u for u in self.units() if lang in u.langs]
+        if not units:
+            raise KeyError(f"{self.name} has no unit with language {lang!r}")
+        return distinct(one_line(t) for unit in units for t in self.unit_texts(unit, lang))

@@ -1,0 +1,128 @@
+"""Bitext mining sets: line-aligned sentences in two languages.
+
+Hub routes:
+
+- flores: ``facebook/flores`` (gated), one config per FLORES-200 code (eng_Latn ...),
+  splits devtest/dev, column sentence (``openlanguagedata/flores_plus`` works too: its
+  column is text).
+- tatoeba: ``mteb/tatoeba-bitext-mining``, configs <iso3>-eng (deu-eng, cmn-eng ...),
+  split test, columns sentence1 (the non-English side) and sentence2 (English).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Sequence
+
+from modsent.evaldata.base import DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes
+from modsent.evaldata.readers import hub_configs, load_hub, read_lines, text
+
+PIVOT = "en"
+
+
+class BitextDataset(EvalDataset):
+    task = "bitext"
+
+    def __init__(self, name: str, languages: Sequence[str]):
+        super().__init__(name, languages)
+        self._cache: dict[str, list[str]] = {}
+
+    def side(self, lang: str, partner: str) -> list[str]:
+        """The sentences of `lang` in its bitext with `partner`."""
+        raise NotImplementedError
+
+    def load(self, lang1: str, lang2: str) -> tuple[list[str], list[str]]:
+        """Line-aligned texts: texts1[i] (in lang1) translates texts2[i] (in lang2)."""
+        if Unit.of(self.name, self.task, lang1, lang2) not in self.units():
+            raise KeyError(f"{self.name} has no bitext {lang1}-{lang2} among the configured languages")
+        texts1, texts2 = self.side(lang1, lang2), self.side(lang2, lang1)
+        if len(texts1) != len(texts2):
+            raise DataFormatError(f"{self.name}: {lang1} has {len(texts1)} lines, {lang2} {len(texts2)}; "
+                                  "bitext files must be line-aligned")
+        return texts1, texts2
+
+    def unit_texts(self, unit: Unit, lang: str) -> list[str]:
+        (partner,) = [other for other in unit.langs if other != lang]
+        return self.side(lang, partner)
+
+
+class Flores(BitextDataset):
+    """FLORES-200, multi-parallel: every pair of languages is a unit.
+    Raw: <code>_<Script>.devtest (split test) or .dev (split dev), one sentence a line."""
+
+    _SUFFIX = {"test": "devtest", "dev": "dev"}
+
+    def __init__(self, name: str, source: Source, languages: Sequence[str]):
+        super().__init__(name, languages)
+        self.source = source
+        suffix = self._SUFFIX[source.split]
+        if source.is_raw:
+            codes = [p.name[: -len(suffix) - 1] for p in source.directory().glob(f"*.{suffix}")]
+        else:
+            codes = hub_configs(source)
+        self._codes, left_out = language_codes(codes)
+        self.notes += left_out
+        if not self._codes:
+            raise DataSourceError(f"{name}: no FLORES *.{suffix} files in {source.path}")
+
+    def source_languages(self) -> list[str]:
+        return sorted(self._codes)
+
+    def source_units(self) -> list[Unit]:
+        return [Unit.of(self.name, self.task, a, b) for a, b in itertools.combinations(self.source_languages(), 2)]
+
+    def side(self, lang: str, partner: str) -> list[str]:
+        if lang not in self._cache:
+            code = self._codes[lang]
+            suffix = self._SUFFIX[self.source.split]
+            if self.source.is_raw:
+                path = self.source.file(f"{code}.{suffix}")
+                self._cache[lang] = [text(t, f"{path}:{i}") for i, t in enumerate(read_lines(path), start=1)]
+            else:
+                rows = load_hub(self.source, code, suffix, [("sentence", "text")])
+                self._cache[lang] = [text(v["sentence"], w) for w, v in rows]
+        return self._cache[lang]
+
+
+class Tatoeba(BitextDataset):
+    """LASER Tatoeba v1: X-English bitexts only (both directions are scored later).
+    Raw: tatoeba.<xxx>-eng.<xxx> and tatoeba.<xxx>-eng.eng, line-aligned."""
+
+    def __init__(self, name: str, source: Source, languages: Sequence[str]):
+        super().__init__(name, languages)
+        if source.split != "test":
+            raise DataSourceError(f"{name}: Tatoeba has only a test split, not {source.split!r}")
+        self.source = source
+        if source.is_raw:
+            pattern = re.compile(r"tatoeba\.([a-z]+)-eng\.\1")
+            codes = [m.group(1) for p in source.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+            for code in codes:
+                source.file(f"tatoeba.{code}-eng.eng")
+        else:
+            codes = [c.removesuffix("-eng") for c in hub_configs(source) if c.endswith("-eng")]
+        self._codes, left_out = language_codes(codes)
+        self._codes.pop(PIVOT, None)
+        self.notes += left_out
+        if not self._codes:
+            raise DataSourceError(f"{name}: no Tatoeba tatoeba.<xxx>-eng.<xxx> files in {source.path}")
+
+    def source_languages(self) -> list[str]:
+        return sorted(self._codes) + [PIVOT]
+
+    def source_units(self) -> list[Unit]:
+        return [Unit.of(self.name, self.task, lang, PIVOT) for lang in sorted(self._codes)]
+
+    def side(self, lang: str, partner: str) -> list[str]:
+        other = partner if lang == PIVOT else lang
+        key = f"{other}-{PIVOT}:{lang}"
+        if key not in self._cache:
+            code = self._codes[other]
+            if self.source.is_raw:
+                path = self.source.file(f"tatoeba.{code}-eng.{'eng' if lang == PIVOT else code}")
+                self._cache[key] = [text(t, f"{path}:{i}") for i, t in enumerate(read_lines(path), start=1)]
+            else:
+                column = "sentence2" if lang == PIVOT else "sentence1"
+                rows = load_hub(self.source, f"{code}-eng", "test", [column])
+                self._cache[key] = [text(v[column], w) for w, v in rows]
+        return self._cache[key]

@@ -1,0 +1,149 @@
+"""Readers shared by every dataset: delimited text files, JSON lines, plain line files and
+the hub route (`datasets.load_dataset`). Each returns rows as (where, values) so that a
+malformed value is reported as "<file>:<line>: ..." whatever the source was.
+
+Raw files are read as UTF-8 with an optional byte-order mark and any line ending; rows
+with the wrong number of columns are errors, never silently padded or dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Sequence
+
+from modsent.evaldata.base import DataFormatError, DataSourceError, Source, one_line
+
+# (where, values): where is "<file>:<line>" or "<hub id>[<config>/<split>] row <i>"
+Row = tuple[str, dict]
+# A wanted column: one name, or alternative names (the first is the name rows use).
+Column = str | tuple[str, ...]
+
+csv.field_size_limit(1 << 24)
+
+
+def read_lines(path: Path) -> list[str]:
+    """One text per line (line-aligned bitext files); the final line break is optional."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        text = f.read()
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def read_delimited(path: Path, *, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
+    """(first line number, fields) per record; empty records at the end of the file dropped.
+
+    quoted=False reads every quote character as text (STS17, SICK, KorSTS, XNLI files);
+    quoted=True follows CSV quoting, where a record may span several lines.
+    """
+    records = []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
+        line = 1
+        try:
+            for fields in reader:
+                records.append((line, fields))
+                line = reader.line_num + 1
+        except csv.Error as e:
+            raise DataFormatError(f"{path}:{reader.line_num}: {e}") from None
+    while records and records[-1][1] == []:
+        records.pop()
+    return records
+
+
+def _column_names(available: Sequence[str], wanted: Sequence[Column], where: str) -> dict[str, str]:
+    """{name rows use: name in the source} for the wanted columns, or a clear error."""
+    names = {}
+    for column in wanted:
+        options = (column,) if isinstance(column, str) else column
+        found = next((c for c in options if c in available), None)
+        if found is None:
+            raise DataFormatError(f"{where}: no column {' or '.join(map(repr, options))}; columns: {list(available)}")
+        names[options[0]] = found
+    return names
+
+
+def read_table(path: Path, *, delimiter: str, quoted: bool, wanted: Sequence[Column],
+               columns: Sequence[str] | None = None) -> list[Row]:
+    """Rows of a delimited file as dicts of the wanted columns.
+
+    With `columns` the file has no header and every row has exactly those columns;
+    without, the first line is the header and every row has as many fields as it.
+    """
+    records = read_delimited(path, delimiter=delimiter, quoted=quoted)
+    if columns is None:
+        if not records:
+            raise DataFormatError(f"{path}:1: empty file, expected a header line")
+        (_, header), records = records[0], records[1:]
+    else:
+        header = list(columns)
+    names = _column_names(header, wanted, f"{path}:1" if columns is None else str(path))
+    index = {name: header.index(source) for name, source in names.items()}
+    rows = []
+    for line, fields in records:
+        if len(fields) != len(header):
+            raise DataFormatError(f"{path}:{line}: expected {len(header)} columns, found {len(fields)}")
+        rows.append((f"{path}:{line}", {name: fields[i] for name, i in index.items()}))
+    return rows
+
+
+def read_jsonl(path: Path, wanted: Sequence[Column]) -> list[Row]:
+    rows = []
+    with open(path, encoding="utf-8-sig") as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{line_no}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataFormatError(f"{where}: not a JSON object ({e.msg})") from None
+            if not isinstance(record, dict):
+                raise DataFormatError(f"{where}: not a JSON object")
+            names = _column_names(list(record), wanted, where)
+            rows.append((where, {name: record[source] for name, source in names.items()}))
+    return rows
+
+
+def number(value, where: str, what: str = "score") -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DataFormatError(f"{where}: {what} {value!r} is not a number") from None
+
+
+def text(value, where: str, what: str = "text") -> str:
+    if not isinstance(value, str):
+        raise DataFormatError(f"{where}: {what} {value!r} is not a string")
+    return one_line(value)
+
+
+# --------------------------------------------------------------------------- hub route
+def hub_configs(source: Source) -> list[str]:
+    """The config (subset) names of a hub dataset: a hub id or a local copy laid out as
+    the hub repository (README.md with `configs:` metadata)."""
+    import datasets
+
+    try:
+        return list(datasets.get_dataset_config_names(source.path))
+    except Exception as e:  # the hub client raises many types (offline, not found, gated)
+        raise DataSourceError(f"cannot list the configs of hub dataset {source.path!r}: {e}") from e
+
+
+def load_hub(source: Source, config: str | None, split: str, wanted: Sequence[Column]) -> list[Row]:
+    """Rows of one config and split through `datasets.load_dataset`."""
+    import datasets
+
+    label = f"{source.path}[{config or 'default'}/{split}]"
+    try:
+        table = datasets.load_dataset(source.path, name=config, split=split)
+    except Exception as e:
+        raise DataSourceError(f"cannot load hub dataset {label}: {e}") from e
+    names = _column_names(table.column_names, wanted, label)
+    data = table.select_columns(sorted(set(names.values()))).to_dict()
+    columns = {name: data[source_name] for name, source_name in names.items()}
+    return [(f"{label} row {i}", {name: values[i] for name, values in columns.items()})
+            for i in range(len(table))]

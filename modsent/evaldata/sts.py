@@ -1,0 +1,507 @@
+"""STS and STR sets: sentence pairs with gold scores, per directed language pair.
+
+A direction (l1, l2) means: the first sentences are in l1, the second ones in l2. The
+multi-parallel sets (STS17's extended group, the STS-B translations, SICK) give
+cross-lingual pairs by taking the first sentence of a row in one language and the
+second sentence of the same row in another.
+
+Hub routes (`format: hub`; ids, configs and columns as published):
+
+- sts17: ``mteb/sts17-crosslingual-sts``, configs ar-ar en-ar en-de en-en en-tr es-en
+  es-es fr-en it-en ko-ko nl-en (the config name gives the column languages in order:
+  en-ar has English in sentence1), split test, columns sentence1 sentence2 score (0-5).
+- stsb: ``PhilipMay/stsb_multi_mt``, one config per language (de en es fr it nl pl pt ru
+  zh), splits test/dev, columns sentence1 sentence2 similarity_score (0-5).
+  KorSTS: ``dkoterwa/kor-sts``, default config, splits test/valid, columns sentence1
+  sentence2 score; its rows must follow the STS-B order (checked against the scores).
+  Kardeş-NLU is published on GitHub only (lksenel/Kardes-NLU): raw files.
+- sick: English ``RobZamp/sick`` (columns id sentence_A sentence_B relatedness_score),
+  translations through ``translations:`` e.g. nl ``maximedb/sick_nl``, pl
+  ``sdadas/sick_pl`` (pair_ID sentence_A sentence_B relatedness_score); splits
+  test/validation. The Spanish SICK is on GitHub only (raw).
+- str24: ``SemRel/SemRel2024``, one config per ISO 639-3 code (eng amh hau kin mar tel
+  ...; esp = Spanish), splits test/dev, columns sentence1 sentence2 label (0-1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from modsent.evaldata.base import (
+    DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes,
+)
+from modsent.evaldata.readers import (
+    Row, hub_configs, load_hub, number, read_delimited, read_lines, read_table, text,
+)
+from modsent.evaldata.uyghur import cyrillic_to_arabic
+from modsent.languages import get_language
+
+Direction = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class STSData:
+    s1: list[str]
+    s2: list[str]
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.s1)
+
+
+class PairScoreDataset(EvalDataset):
+    """Sentence pairs scored by cosine; units are languages and language pairs."""
+
+    multi_parallel = False
+
+    def __init__(self, name: str, languages: Sequence[str]):
+        super().__init__(name, languages)
+        self._cache: dict[Direction, STSData] = {}
+
+    # -- provided by each dataset
+    def source_directions(self) -> list[Direction]:
+        raise NotImplementedError
+
+    def read_direction(self, l1: str, l2: str) -> STSData:
+        raise NotImplementedError
+
+    def parallel_languages(self) -> set[str]:
+        """The languages of the multi-parallel group (language bias is defined over it)."""
+        return set(self.source_languages()) if self.multi_parallel else set()
+
+    # -- common
+    def source_languages(self) -> list[str]:
+        return sorted({lang for d in self.source_directions() for lang in d})
+
+    def source_units(self) -> list[Unit]:
+        return [Unit.of(self.name, self.task, *d) for d in self.source_directions()]
+
+    def directions(self, unit: Unit) -> list[Direction]:
+        """The directed pairs that exist for `unit`, e.g. [("de", "fr"), ("fr", "de")]."""
+        return sorted(d for d in self.source_directions()
+                      if Unit.of(self.name, self.task, *d) == unit and self._is_configured(*d))
+
+    def bilingual_directions(self) -> list[Direction]:
+        """Cross-lingual directions of the multi-parallel group among the configured languages."""
+        group = self.parallel_languages()
+        return sorted(d for d in self.source_directions()
+                      if d[0] != d[1] and set(d) <= group and self._is_configured(*d))
+
+    def load(self, l1: str, l2: str) -> STSData:
+        d = (l1, l2)
+        if d not in self.source_directions() or not self._is_configured(*d):
+            raise KeyError(f"{self.name} has no pairs {l1}-{l2} among the configured languages")
+        if d not in self._cache:
+            self._cache[d] = self.read_direction(l1, l2)
+        return self._cache[d]
+
+    def unit_texts(self, unit: Unit, lang: str) -> list[str]:
+        texts = []
+        for l1, l2 in self.directions(unit):
+            data = self.load(l1, l2)
+            texts += (data.s1 if l1 == lang else []) + (data.s2 if l2 == lang else [])
+        return texts
+
+
+def _pairs_from_rows(rows: list[Row], s1: str, s2: str, score: str) -> STSData:
+    return STSData(
+        [text(v[s1], w) for w, v in rows],
+        [text(v[s2], w) for w, v in rows],
+        np.array([number(v[score], w) for w, v in rows], dtype=np.float64),
+    )
+
+
+# --------------------------------------------------------------------------- STS17
+@dataclass(frozen=True)
+class _Track:
+    config: str  # hub config, also the column languages in order: en-ar = English first
+    input_file: str | None  # raw layout (jcyk/MSE-AMR STS17-test); None: hub only
+    gold_file: str | None  # None: the gold score is the input's third column
+    extended: bool  # row-parallel with en-en (Reimers & Gurevych 2020)
+
+    @property
+    def columns(self) -> Direction:
+        a, b = self.config.split("-")
+        return get_language(a).code, get_language(b).code
+
+
+_STS17_TRACKS = (
+    _Track("ar-ar", "STS.input.track1.ar-ar.txt", "STS.gs.track1.ar-ar.txt", False),
+    _Track("en-ar", "STS.input.track2.ar-en.txt", "STS.gs.track2.ar-en.txt", False),
+    _Track("es-es", "STS.input.track3.es-es.txt", "STS.gs.track3.es-es.txt", False),
+    _Track("es-en", "STS.input.track4a.es-en.txt", "STS.gs.track4a.es-en.txt", False),
+    _Track("en-en", "STS.input.track5.en-en.txt", "STS.gs.track5.en-en.txt", True),
+    _Track("en-tr", "STS.input.track6.tr-en.txt", "STS.gs.track6.tr-en.txt", False),
+    _Track("en-de", "STS.input.extended.de-en.txt", None, True),
+    _Track("fr-en", "STS.input.extended.fr-en.txt", None, True),
+    _Track("it-en", "STS.input.extended.it-en.txt", None, True),
+    _Track("nl-en", "STS.input.extended.nl-en.txt", None, True),
+    _Track("ko-ko", None, None, False),
+)
+
+
+class STS17(PairScoreDataset):
+    """SemEval-2017 STS plus the extended cross-lingual files.
+
+    The extended files are row-parallel with en-en: first sentences exist in en/fr/it/nl,
+    second sentences in en/de, so every combination (fr-de, it-de, nl-de too) is a set.
+    """
+
+    task = "sts"
+    multi_parallel = True
+
+    def __init__(self, name: str, source: Source, languages: Sequence[str]):
+        super().__init__(name, languages)
+        if source.split != "test":
+            raise DataSourceError(f"{name}: STS17 has only a test split, not {source.split!r}")
+        self.source = source
+        if source.is_raw:
+            root = source.directory()
+            self.tracks = [t for t in _STS17_TRACKS if t.input_file and (root / t.input_file).is_file()]
+        else:
+            configs = set(hub_configs(source))
+            self.tracks = [t for t in _STS17_TRACKS if t.config in configs]
+        if not self.tracks:
+            raise DataSourceError(f"{name}: no STS17 files in {source.path}")
+        extended = [t for t in self.tracks if t.extended]
+        self._firsts = {t.columns[0]: t for t in extended}
+        self._seconds = {t.columns[1]: t for t in extended}
+        self._directions = sorted({t.columns for t in self.tracks if not t.extended}
+                                  | {(a, b) for a in self._firsts for b in self._seconds})
+
+    def source_directions(self) -> list[Direction]:
+        return self._directions
+
+    def parallel_languages(self) -> set[str]:
+        return set(self._firsts) | set(self._seconds)
+
+    def _read_track(self, track: _Track) -> STSData:
+        if not self.source.is_raw:
+            return _pairs_from_rows(load_hub(self.source, track.config, "test", ["sentence1", "sentence2", "score"]),
+                                    "sentence1", "sentence2", "score")
+        path = self.source.file(track.input_file)
+        records = read_delimited(path, delimiter="\t", quoted=False)
+        for line, fields in records:
+            if len(fields) not in (2, 3):
+                raise DataFormatError(f"{path}:{line}: expected 2 or 3 tab-separated columns, found {len(fields)}")
+        gold_path = self.source.directory() / track.gold_file if track.gold_file else None
+        if gold_path is not None and gold_path.is_file():
+            gold = [number(v, f"{gold_path}:{i}") for i, v in enumerate(read_lines(gold_path), start=1)]
+            if len(gold) > len(records):
+                raise DataFormatError(f"{gold_path}: {len(gold)} scores but {path} has {len(records)} pairs")
+            records = records[:len(gold)]  # track6 tr-en: 500 inputs, the gold covers the first 250
+        else:
+            for line, fields in records:
+                if len(fields) != 3:
+                    raise DataFormatError(f"{path}:{line}: no gold file, so a third column (score) is needed")
+            gold = [number(fields[2], f"{path}:{line}") for line, fields in records]
+        return STSData([text(f[0], f"{path}:{n}") for n, f in records],
+                       [text(f[1], f"{path}:{n}") for n, f in records],
+                       np.array(gold, dtype=np.float64))
+
+    def read_direction(self, l1: str, l2: str) -> STSData:
+        for track in self.tracks:
+            if not track.extended and track.columns == (l1, l2):
+                return self._read_track(track)
+        first, second = self._read_track(self._firsts[l1]), self._read_track(self._seconds[l2])
+        if len(first) != len(second):
+            raise DataFormatError(
+                f"{self.name}: the extended files {self._firsts[l1].config} and {self._seconds[l2].config} "
+                f"are not row-parallel ({len(first)} and {len(second)} pairs)")
+        return STSData(first.s1, second.s2, first.scores)
+
+
+# --------------------------------------------------------------------------- multi-parallel sets
+class ParallelSTS(PairScoreDataset):
+    """Every language has the same rows (keyed); any two languages give a cross-lingual set."""
+
+    multi_parallel = True
+
+    def __init__(self, name: str, languages: Sequence[str]):
+        super().__init__(name, languages)
+        self._rows: dict[str, dict[object, tuple[str, str, float]]] = {}
+
+    def read_language(self, lang: str) -> dict[object, tuple[str, str, float]]:
+        """Row key -> (first sentence, second sentence, gold score) in `lang`."""
+        raise NotImplementedError
+
+    def available_languages(self) -> list[str]:
+        raise NotImplementedError
+
+    def source_directions(self) -> list[Direction]:
+        langs = self.available_languages()
+        return [(a, b) for a in langs for b in langs]
+
+    def language_rows(self, lang: str) -> dict[object, tuple[str, str, float]]:
+        if lang not in self._rows:
+            self._rows[lang] = self.read_language(lang)
+        return self._rows[lang]
+
+    def read_direction(self, l1: str, l2: str) -> STSData:
+        rows1, rows2 = self.language_rows(l1), self.language_rows(l2)
+        keys = [k for k in rows1 if k in rows2]  # cross pairs: the rows both languages have
+        return STSData([rows1[k][0] for k in keys], [rows2[k][1] for k in keys],
+                       np.array([rows1[k][2] for k in keys], dtype=np.float64))
+
+
+def _rows_by_key(rows: list[Row], key: str | None, s1: str, s2: str, score: str,
+                 convert=lambda t: t) -> dict[object, tuple[str, str, float]]:
+    """Row key (the `key` column, or the row position) -> (s1, s2, score)."""
+    out = {}
+    for i, (where, values) in enumerate(rows):
+        k = str(values[key]).strip() if key else i
+        if k in out:
+            raise DataFormatError(f"{where}: row key {k!r} repeats")
+        out[k] = (convert(text(values[s1], where)), convert(text(values[s2], where)), number(values[score], where))
+    return out
+
+
+def _english_key(s1: str, s2: str) -> str:
+    """Kardeş-NLU copies the English STS-B sentences with small quote and spacing edits."""
+    def norm(t: str) -> str:
+        return "".join(ch for ch in t.casefold() if ch.isalnum())
+    return norm(s1) + "|" + norm(s2)
+
+
+class STSB(ParallelSTS):
+    """STS-B translations, multi-parallel by STS-B row: stsb_multi_mt (row order),
+    KorSTS (row order, checked against the gold scores) and Kardeş-NLU (matched on the
+    English originals it carries; Uyghur converted from Cyrillic to Arabic script)."""
+
+    task = "sts"
+    _MAIN_SPLITS = {"test": "test", "dev": "dev"}
+    _KORSTS_SPLITS = {"test": "test", "dev": "valid"}
+
+    def __init__(self, name: str, source: Source, languages: Sequence[str],
+                 korsts: Source | None = None, kardes: Source | None = None):
+        super().__init__(name, languages)
+        self.source, self.korsts, self.kardes = source, korsts, kardes
+        self._origin: dict[str, str] = {}  # language -> "main" | "korsts" | "kardes"
+        if source.is_raw:
+            pattern = re.compile(rf"stsb-(.+)-{source.split}\.csv")
+            codes = [m.group(1) for p in source.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+        else:
+            codes = [c for c in hub_configs(source) if c != "default"]
+        self._main, left_out = language_codes(codes)
+        self.notes += left_out
+        self._origin.update({lang: "main" for lang in self._main})
+        if not self._main:
+            raise DataSourceError(f"{name}: no stsb_multi_mt {source.split} files in {source.path}")
+        if korsts is not None:
+            if korsts.is_raw:
+                korsts.file(f"sts-{korsts.split}.tsv")
+            self._add_language("ko", "korsts")
+        if kardes is not None:
+            if not kardes.is_raw:
+                raise DataSourceError(f"{name}: Kardeş-NLU is not on the hub (github.com/lksenel/Kardes-NLU); "
+                                      "use format: raw with its files")
+            if "en" not in self._main:
+                raise DataSourceError(f"{name}: Kardeş-NLU rows are matched on the English STS-B sentences, "
+                                      f"so stsb-en-{source.split}.csv is needed in {source.path}")
+            pattern = re.compile(rf"sts\.{kardes.split}\.(.+)\.csv")
+            found = [m.group(1) for p in kardes.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+            if not found:
+                raise DataSourceError(f"{name}: no Kardeş-NLU sts.{kardes.split}.<lang>.csv files in {kardes.path}")
+            mapped, left_out = language_codes(found)
+            self.notes += left_out
+            self._kardes_files = mapped
+            for lang in mapped:
+                self._add_language(lang, "kardes")
+
+    def _add_language(self, lang: str, origin: str) -> None:
+        if lang in self._origin:
+            self.notes.append((lang, f"also in {origin}; using {self._origin[lang]}"))
+        else:
+            self._origin[lang] = origin
+
+    def available_languages(self) -> list[str]:
+        return sorted(self._origin)
+
+    def _reference_language(self) -> str:
+        return "en" if "en" in self._main else sorted(self._main)[0]
+
+    def read_language(self, lang: str):
+        origin = self._origin[lang]
+        if origin == "main":
+            return self._read_main(lang)
+        if origin == "korsts":
+            return self._read_korsts()
+        return self._read_kardes(lang)
+
+    def _read_main(self, lang: str):
+        code = self._main[lang]
+        if self.source.is_raw:
+            rows = read_table(self.source.file(f"stsb-{code}-{self.source.split}.csv"), delimiter=",", quoted=True,
+                              columns=["sentence1", "sentence2", "similarity_score"],
+                              wanted=["sentence1", "sentence2", "similarity_score"])
+        else:
+            rows = load_hub(self.source, code, self._MAIN_SPLITS[self.source.split],
+                            ["sentence1", "sentence2", "similarity_score"])
+        return _rows_by_key(rows, None, "sentence1", "sentence2", "similarity_score")
+
+    def _read_korsts(self):
+        wanted = ["sentence1", "sentence2", "score"]
+        if self.korsts.is_raw:
+            path = self.korsts.file(f"sts-{self.korsts.split}.tsv")
+            rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
+        else:
+            rows = load_hub(self.korsts, None, self._KORSTS_SPLITS[self.korsts.split], wanted)
+        korean = _rows_by_key(rows, None, "sentence1", "sentence2", "score")
+        reference = self.language_rows(self._reference_language())
+        if len(korean) != len(reference):
+            raise DataFormatError(f"{self.korsts.path}: KorSTS has {len(korean)} {self.korsts.split} rows, "
+                                  f"STS-B has {len(reference)}; the rows must follow the STS-B order")
+        for (where, _), k in zip(rows, korean):
+            if abs(korean[k][2] - reference[k][2]) > 1e-3:
+                raise DataFormatError(f"{where}: KorSTS score {korean[k][2]} differs from STS-B row {k} "
+                                      f"({reference[k][2]}); the rows must follow the STS-B order")
+        return korean
+
+    def _read_kardes(self, lang: str):
+        path = self.kardes.file(f"sts.{self.kardes.split}.{self._kardes_files[lang]}.csv")
+        rows = read_table(path, delimiter=",", quoted=True,
+                          wanted=["sentence1", "sentence2", "score", "s1_translation", "s2_translation"])
+        convert = cyrillic_to_arabic if lang == "ug" else (lambda t: t)
+        candidates: dict[str, list[int]] = {}
+        for k, (s1, s2, _) in self.language_rows("en").items():
+            candidates.setdefault(_english_key(s1, s2), []).append(k)
+        out, unmatched = {}, 0
+        for where, v in rows:
+            score = number(v["score"], where)
+            options = candidates.get(_english_key(text(v["sentence1"], where), text(v["sentence2"], where)), [])
+            k = next((k for k in options if k not in out and abs(self.language_rows("en")[k][2] - score) < 1e-3), None)
+            if k is None:
+                unmatched += 1
+                continue
+            out[k] = (convert(text(v["s1_translation"], where)), convert(text(v["s2_translation"], where)), score)
+        if unmatched:
+            self.notes.append((lang, f"{unmatched} of {len(rows)} Kardeş-NLU rows not found in STS-B; left out"))
+        return out
+
+
+class SICK(ParallelSTS):
+    """SICK relatedness in English and its translations, multi-parallel by pair_ID.
+
+    Raw: one folder per language under `path`, each holding the SICK file of the split
+    (name containing "test", or "trial"/"dev" for dev; or a full SICK.txt filtered on its
+    SemEval_set column); both published layouts (12 and 5 columns) are read by header.
+    """
+
+    task = "str"
+    _HUB_SPLITS = {"test": "test", "dev": "validation"}
+    _FILE_WORDS = {"test": ("test",), "dev": ("trial", "dev")}
+    _SEMEVAL_SET = {"test": "TEST", "dev": "TRIAL"}
+    _WANTED = [("pair_ID", "id"), "sentence_A", "sentence_B", "relatedness_score"]
+
+    def __init__(self, name: str, source: Source, languages: Sequence[str],
+                 translations: dict[str, Source] | None = None):
+        super().__init__(name, languages)
+        self._sources: dict[str, Source] = {}
+        self._files = {}  # language -> (file, SemEval_set value to keep or None)
+        if source.is_raw:
+            folders = [p for p in source.directory().iterdir() if p.is_dir()]
+            mapped, left_out = language_codes(p.name for p in folders)
+            self.notes += left_out
+            for lang, folder in mapped.items():
+                self._add_raw(lang, Source("raw", str(source.directory() / folder), source.split))
+        else:
+            self._sources["en"] = source
+        for code, extra in (translations or {}).items():
+            lang = get_language(code).code
+            self._sources.pop(lang, None)
+            self._files.pop(lang, None)
+            if extra.is_raw:
+                self._add_raw(lang, extra)
+            else:
+                self._sources[lang] = extra
+        if not self._sources:
+            raise DataSourceError(f"{name}: no SICK language folders with a {source.split} file in {source.path}")
+
+    def _add_raw(self, lang: str, folder: Source) -> None:
+        files = [p for p in sorted(folder.directory().glob("*.txt"))
+                 if any(w in p.name.lower() for w in self._FILE_WORDS[folder.split])]
+        keep = None
+        if not files:  # a full SICK.txt holds every split, told apart by SemEval_set
+            files = [p for p in sorted(folder.directory().glob("*.txt")) if "SemEval_set" in _header(p)]
+            keep = self._SEMEVAL_SET[folder.split]
+        if len(files) > 1:
+            raise DataSourceError(f"{folder.path}: several SICK {folder.split} files: {[p.name for p in files]}")
+        if not files:
+            self.notes.append((lang, f"no SICK {folder.split} file in {folder.path}"))
+            return
+        self._sources[lang] = folder
+        self._files[lang] = (files[0], keep)
+
+    def available_languages(self) -> list[str]:
+        return sorted(self._sources)
+
+    def read_language(self, lang: str):
+        source = self._sources[lang]
+        if not source.is_raw:
+            rows = load_hub(source, None, self._HUB_SPLITS[source.split], self._WANTED)
+        else:
+            path, keep = self._files[lang]
+            wanted = self._WANTED + (["SemEval_set"] if keep else [])
+            rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
+            if keep:
+                rows = [(w, v) for w, v in rows if v["SemEval_set"].strip() == keep]
+        return _rows_by_key(rows, "pair_ID", "sentence_A", "sentence_B", "relatedness_score")
+
+
+def _header(path) -> str:
+    with open(path, encoding="utf-8-sig") as f:
+        return f.readline()
+
+
+# --------------------------------------------------------------------------- STR 2024
+class STR24(PairScoreDataset):
+    """SemEval-2024 STR Track A, monolingual. Raw: <iso3>_<split>_with_labels.csv with
+    PairID,Text,Score where Text is "s1\\ns2" (Marathi and Telugu wrap each sentence in
+    literal double quotes, which are removed when a whole file does so)."""
+
+    task = "str"
+    _ALIASES = {"esp": "es"}  # SemRel2024's code for Spanish
+
+    def __init__(self, name: str, source: Source, languages: Sequence[str]):
+        super().__init__(name, languages)
+        self.source = source
+        if source.is_raw:
+            pattern = re.compile(rf"([a-z]+)_{source.split}_with_labels\.csv")
+            codes = [m.group(1) for p in source.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+        else:
+            codes = hub_configs(source)
+        self._codes, left_out = language_codes(codes, self._ALIASES)
+        self.notes += left_out
+        if not self._codes:
+            raise DataSourceError(f"{name}: no STR 2024 {source.split} files in {source.path}")
+
+    def source_directions(self) -> list[Direction]:
+        return [(lang, lang) for lang in sorted(self._codes)]
+
+    def read_direction(self, l1: str, l2: str) -> STSData:
+        code = self._codes[l1]
+        if not self.source.is_raw:
+            rows = load_hub(self.source, code, self.source.split, ["sentence1", "sentence2", "label"])
+            pairs = [(w, text(v["sentence1"], w), text(v["sentence2"], w), v["label"]) for w, v in rows]
+        else:
+            rows = read_table(self.source.file(f"{code}_{self.source.split}_with_labels.csv"),
+                              delimiter=",", quoted=True, wanted=["Text", "Score"])
+            pairs = []
+            for where, v in rows:
+                parts = v["Text"].replace("\r\n", "\n").split("\n")
+                if len(parts) != 2:
+                    raise DataFormatError(f"{where}: Text must be two sentences on two lines, "
+                                          f"found {len(parts)} lines")
+                pairs.append((where, parts[0], parts[1], v["Score"]))
+        if pairs and all(_quoted(s) for _, s1, s2, _ in pairs for s in (s1, s2)):
+            pairs = [(w, s1[1:-1], s2[1:-1], y) for w, s1, s2, y in pairs]
+        return STSData([p[1] for p in pairs], [p[2] for p in pairs],
+                       np.array([number(y, w) for w, _, _, y in pairs], dtype=np.float64))
+
+
+def _quoted(sentence: str) -> bool:
+    return len(sentence) >= 2 and sentence[0] == sentence[-1] == '"'

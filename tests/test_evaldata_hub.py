@@ -1,0 +1,144 @@
+"""The hub route: the same `datasets.load_dataset` calls, pointed at local directories laid
+out as the hub repositories are (data files + README.md `configs:` metadata)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modsent.evaldata import DataFormatError, DataSourceError, get_dataset
+
+
+@pytest.fixture(autouse=True)
+def datasets_cache(tmp_path, monkeypatch):
+    import datasets
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+
+
+def hub_repo(root, configs: dict, layout: str = "{config}/{split}.parquet"):
+    """Write a dataset repository: {config: {split: [row dicts]}}; the file type follows
+    the layout's extension (parquet, csv, jsonl, jsonl.gz)."""
+    card = ["---", "configs:"]
+    for config, splits in configs.items():
+        card += [f"- config_name: {config}", "  data_files:"]
+        for split, rows in splits.items():
+            rel = layout.format(config=config, split=split)
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if rel.endswith(".parquet"):
+                pd.DataFrame(rows).to_parquet(path)
+            elif rel.endswith(".csv"):
+                pd.DataFrame(rows).to_csv(path, index=False)
+            else:
+                lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+                path.write_bytes(gzip.compress(lines) if rel.endswith(".gz") else lines)
+            card += [f"  - split: {split}", f"    path: {rel}"]
+    (root / "README.md").write_text("\n".join(card + ["---", ""]), encoding="utf-8")
+    return {"format": "hub", "path": str(root)}
+
+
+def pairs(*rows, names=("sentence1", "sentence2", "score")):
+    return [dict(zip(names, r)) for r in rows]
+
+
+def test_sts17_hub_layout(tmp_path):
+    # mteb/sts17-crosslingual-sts: test/<config>.jsonl.gz; the config name gives the column languages
+    spec = hub_repo(tmp_path / "sts17", {
+        "en-en": {"test": pairs(("A man sits.", "A man is sitting.", 4.8), ("A dog runs.", "A cat sleeps.", 0.4))},
+        "en-de": {"test": pairs(("A man sits.", "Ein Mann sitzt.", 4.8), ("A dog runs.", "Eine Katze schläft.", 0.4))},
+        "fr-en": {"test": pairs(("Un homme est assis.", "A man is sitting.", 4.8), ("Un chien court.", "A cat sleeps.", 0.4))},
+        "en-ar": {"test": pairs(("Two men.", "رجلان.", 3.0))},
+    }, layout="{split}/{config}.jsonl.gz")
+    ds = get_dataset("sts17", spec, ["en", "de", "fr", "ar"])
+    assert [u.name for u in ds.units()] == ["en", "ar-en", "de-en", "de-fr", "en-fr"]
+    data = ds.load("fr", "de")
+    assert data.s1 == ["Un homme est assis.", "Un chien court."] and data.s2 == ["Ein Mann sitzt.", "Eine Katze schläft."]
+    assert ds.directions(ds.unit("ar-en")) == [("en", "ar")] and ds.load("en", "ar").s2 == ["رجلان."]
+
+
+def test_stsb_hub_layout_with_korsts_dev_split(tmp_path):
+    # PhilipMay/stsb_multi_mt: a config per language, splits test/dev, similarity_score
+    names = ("sentence1", "sentence2", "similarity_score")
+    spec = hub_repo(tmp_path / "stsb", {
+        "en": {"test": pairs(("A.", "B.", 1.0), names=names), "dev": pairs(("Dev A.", "Dev B.", 2.0), ("C.", "D.", 3.0), names=names)},
+        "de": {"test": pairs(("A-de.", "B-de.", 1.0), names=names), "dev": pairs(("Dev A-de.", "Dev B-de.", 2.0), ("C-de.", "D-de.", 3.0), names=names)},
+    })
+    # dkoterwa/kor-sts: one default config, splits train/valid/test
+    spec["korsts"] = hub_repo(tmp_path / "korsts", {"default": {
+        "test": pairs(("가.", "나.", 1.0)), "valid": pairs(("다.", "라.", 2.0), ("마.", "바.", 3.0))}})
+    spec["split"] = "dev"
+    ds = get_dataset("stsb", spec, ["en", "de", "ko"])
+    assert ds.load("ko", "de").s1 == ["다.", "마."] and ds.load("ko", "de").s2 == ["Dev B-de.", "D-de."]
+    np.testing.assert_allclose(ds.load("en", "ko").scores, [2.0, 3.0])
+
+
+def test_sick_hub_english_with_hub_and_raw_translations(tmp_path):
+    # RobZamp/sick names the key column "id"; maximedb/sick_nl and sdadas/sick_pl "pair_ID"
+    names = ("id", "sentence_A", "sentence_B", "relatedness_score")
+    spec = hub_repo(tmp_path / "sick", {"default": {"test": pairs(("4", "Boys play.", "No boy.", 3.6), ("7", "Dogs run.", "A dog.", 2.0), names=names)}})
+    nl = hub_repo(tmp_path / "sick_nl", {"default": {"test": pairs((7, "Honden rennen.", "Een hond.", 2.0), names=("pair_ID",) + names[1:])}})
+    es = tmp_path / "sick_es"
+    es.mkdir()
+    (es / "SICK_test.txt").write_text("pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgement\n"
+                                      "4\tNiños juegan.\tNingún niño.\t3.6\tNEUTRAL\n", encoding="utf-8")
+    spec["translations"] = {"nl": nl, "es": {"path": str(es)}}
+    ds = get_dataset("sick", spec, ["en", "nl", "es"])
+    assert ds.load("nl", "en").s1 == ["Honden rennen."] and ds.load("nl", "en").s2 == ["A dog."]
+    assert ds.load("es", "en").s2 == ["No boy."]
+    assert ds.load("es", "nl").s1 == []  # no pair_ID in common
+
+
+def test_str24_hub_layout_maps_semrel_codes(tmp_path):
+    names = ("sentence1", "sentence2", "label")
+    spec = hub_repo(tmp_path / "semrel", {
+        "eng": {"test": pairs(("It is good.", "It is fine.", 0.8), names=names)},
+        "esp": {"test": pairs(("Es bueno.", "Está bien.", 0.7), names=names)},
+        "arq": {"test": pairs(("x", "y", 0.1), names=names)},
+    })
+    ds = get_dataset("str24", spec, ["en", "es"])
+    assert [u.name for u in ds.units()] == ["en", "es"]
+    assert ds.load("es", "es").s1 == ["Es bueno."]
+    assert ("arq", "unknown language code in the source") in ds.skipped()
+
+
+def test_bitext_sib_and_belebele_hub_layouts(tmp_path):
+    flores = hub_repo(tmp_path / "flores", {  # facebook/flores: devtest split, column sentence
+        "eng_Latn": {"devtest": [{"id": 1, "sentence": "One."}, {"id": 2, "sentence": "Two."}]},
+        "deu_Latn": {"devtest": [{"id": 1, "sentence": "Eins."}, {"id": 2, "sentence": "Zwei."}]},
+    })
+    assert get_dataset("flores", flores, ["en", "de"]).load("de", "en") == (["Eins.", "Zwei."], ["One.", "Two."])
+    flores_plus = hub_repo(tmp_path / "flores_plus", {  # openlanguagedata/flores_plus: column text
+        "eng_Latn": {"devtest": [{"text": "One."}]}, "fra_Latn": {"devtest": [{"text": "Un."}]}})
+    assert get_dataset("flores", flores_plus, ["en", "fr"]).load("en", "fr") == (["One."], ["Un."])
+
+    tatoeba = hub_repo(tmp_path / "tatoeba", {"cmn-eng": {"test": pairs(("你好。", "Hello."), names=("sentence1", "sentence2"))}})
+    assert get_dataset("tatoeba", tatoeba, ["en", "zh"]).load("zh", "en") == (["你好。"], ["Hello."])
+
+    rows = lambda split: [{"index_id": 1, "category": "sports", "text": f"A ball ({split})."}]  # noqa: E731
+    sib = hub_repo(tmp_path / "sib", {c: {s: rows(s) for s in ("train", "validation", "test")} for c in ("eng_Latn", "deu_Latn")})
+    ds = get_dataset("sib", dict(sib, split="dev"), ["en", "de"])
+    assert ds.load("de", "dev") == (["A ball (validation)."], ["sports"])
+    assert [u.name for u in ds.units()] == ["de", "en", "de-en"]
+
+    record = {"flores_passage": "Tom has a cat.", "question": "What has Tom?", "mc_answer1": "a dog",
+              "mc_answer2": "a cat", "mc_answer3": "a cow", "mc_answer4": "a fox", "correct_answer_num": "2"}
+    belebele = hub_repo(tmp_path / "belebele", {"eng_Latn": {"test": [record]}}, layout="data/{config}.jsonl")
+    passages, options, correct = get_dataset("belebele", belebele, ["en"]).mcqa_texts("en")
+    assert passages == ["Tom has a cat."] and options[0][1] == "What has Tom? a cat" and list(correct) == [1]
+
+
+def test_hub_errors_name_the_dataset_and_row(tmp_path):
+    bad = hub_repo(tmp_path / "bad", {"en": {"test": pairs(("A.", "B.", "1.0"), ("C.", "D.", "high"),
+                                                           names=("sentence1", "sentence2", "similarity_score"))}})
+    with pytest.raises(DataFormatError, match=r"bad\[en/test\] row 1: score 'high' is not a number"):
+        get_dataset("stsb", bad, ["en"]).load("en", "en")
+    wrong_columns = hub_repo(tmp_path / "wrong", {"en": {"test": pairs(("A.", "B.", 1.0))}})
+    with pytest.raises(DataFormatError, match="no column 'similarity_score'"):
+        get_dataset("stsb", wrong_columns, ["en"]).load("en", "en")
+    with pytest.raises(DataSourceError, match="cannot list the configs"):
+        get_dataset("flores", {"format": "hub", "path": str(tmp_path / "no-such-repo")}, ["en"])
