@@ -135,7 +135,7 @@ def _classification(dataset, unit, lookup: Lookup, pivot: str, seed: int) -> lis
         train_lang = pivot
         (test_lang,) = [lang for lang in unit.langs if lang != pivot]
     train_x, train_y = dataset.load(train_lang, "train")
-    test_x, test_y = dataset.load(test_lang, "test")
+    test_x, test_y = dataset.load(test_lang, dataset.eval_split)
     acc = metrics.classification_accuracy(
         lookup(train_lang, train_x), train_y, lookup(test_lang, test_x), test_y, seed=seed
     )
