@@ -1,0 +1,109 @@
+"""`modsent evaluate` / the evaluation functions on the shipped tiny data with a tiny encoder."""
+
+import csv
+
+import numpy as np
+import pytest
+import yaml
+
+from modsent.cli import evaluate_model, main as cli_main
+from modsent.config import ConfigError, load_config, validate_config
+from modsent.evaluate import EmbeddingLookup, score_unit, scoring_units, open_dataset
+from workflow_helpers import write_config
+
+
+@pytest.fixture(scope="module")
+def config_path(tmp_path_factory):
+    return write_config(tmp_path_factory.mktemp("evalcfg"))
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, tiny_encoder, config_path):
+    out = tmp_path_factory.mktemp("eval")
+    evaluate_model(str(tiny_encoder), load_config(config_path), out, name="tiny")
+    return out
+
+
+def test_scores_cover_every_dataset_and_setting(evaluated, config_path):
+    with open(evaluated / "scores.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    config = load_config(config_path)
+    assert {r["dataset"] for r in rows} == set(config["evaluation"]["datasets"])
+    keys = {(r["dataset"], r["setting"], r["metric"]) for r in rows}
+    for key in [("stsb", "mono", "spearman"), ("stsb", "cross", "spearman"), ("stsb", "cross", "language_bias"),
+                ("flores", "cross", "xsim"), ("flores", "cross", "rsim"), ("sib", "mono", "accuracy"),
+                ("sib", "cross", "accuracy"), ("tatoeba", "cross", "xsim"), ("belebele", "mono", "accuracy")]:
+        assert key in keys, key
+    values = [float(r["value"]) for r in rows]
+    assert all(np.isfinite(values))
+    table = (evaluated / "table1.md").read_text()
+    assert "| tiny |" in table and "flores" in table
+    assert (evaluated / "table1.tex").is_file() and (evaluated / "details" / "stsb.md").is_file()
+
+
+def test_one_embedding_file_per_dataset_and_language(evaluated, config_path):
+    config = load_config(config_path)
+    for name, spec in config["evaluation"]["datasets"].items():
+        langs = open_dataset(name, spec, config["languages"]).languages()
+        files = sorted(p.stem for p in (evaluated / "embeddings" / "tiny" / name).glob("*.npy"))
+        assert files == sorted(langs), name
+
+
+def test_scoring_reads_only_the_cache(evaluated, config_path):
+    """Scores recomputed from the cached embeddings equal the written ones (no encoder)."""
+    config = load_config(config_path)
+    ds = open_dataset("flores", config["evaluation"]["datasets"]["flores"], config["languages"])
+    lookup = EmbeddingLookup(evaluated / "texts" / "flores", evaluated / "embeddings" / "tiny" / "flores")
+    unit = scoring_units(ds)[0]
+    scores = {s.metric: s.value for s in score_unit(ds, unit, lookup)}
+    with open(evaluated / "scores" / "tiny" / "flores" / f"{unit}.csv", newline="") as f:
+        written = {r["metric"]: float(r["value"]) for r in csv.DictReader(f)}
+    assert scores == pytest.approx(written, abs=1e-5)
+
+
+def test_lookup_rejects_a_text_not_in_the_cache(evaluated):
+    lookup = EmbeddingLookup(evaluated / "texts" / "flores", evaluated / "embeddings" / "tiny" / "flores")
+    with pytest.raises(KeyError, match="not in the en embedding cache"):
+        lookup("en", ["a sentence nobody encoded"])
+
+
+def test_rerun_reuses_the_embedding_cache(evaluated, tiny_encoder, config_path):
+    npy = next((evaluated / "embeddings" / "tiny" / "stsb").glob("*.npy"))
+    before = npy.stat().st_mtime_ns
+    evaluate_model(str(tiny_encoder), load_config(config_path), evaluated, name="tiny")
+    assert npy.stat().st_mtime_ns == before
+
+
+def _config(tmp_path, **changes):
+    config = yaml.safe_load(write_config(tmp_path).read_text())
+    config.update(changes)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_unknown_language_fails_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match="'xx'"):
+        load_config(_config(tmp_path, languages=["en", "xx"]))
+
+
+def test_misspelled_key_fails_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match="evalution"):
+        load_config(_config(tmp_path, evalution={}))
+
+
+def test_pivot_must_be_configured():
+    with pytest.raises(ConfigError, match="pivot"):
+        validate_config({"languages": ["de", "fr"], "base_model": "x"})
+
+
+def test_missing_data_file_fails_before_the_model_is_loaded(tmp_path, capsys):
+    path = _config(tmp_path)
+    config = yaml.safe_load(path.read_text())
+    config["evaluation"]["datasets"]["flores"]["path"] = str(tmp_path / "no-such-flores")
+    path.write_text(yaml.safe_dump(config))
+    code = cli_main(["evaluate", "--model", str(tmp_path / "no-such-model"), "--config", str(path),
+                     "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no-such-flores" in err and "no-such-model" not in err
