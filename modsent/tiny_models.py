@@ -3,14 +3,24 @@
 `build_tiny_encoder` makes a BERT sentence encoder (WordPiece tokenizer trained on the
 given text, random weights, mean pooling) saved as a sentence-transformers directory:
 the stand-in for LaBSE in the embedded default config and in tests.
+
+`build_tiny_nllb` makes an NLLB-architecture translation model (M2M100, a SentencePiece
+tokenizer trained on the given text plus NLLB-200's language tokens, random weights),
+converted to CTranslate2 exactly as a real NLLB checkpoint is: the stand-in for NLLB-200.
+
+    python -m modsent.tiny_models encoder --corpus TEXT --out DIR [sizes]
+    python -m modsent.tiny_models nllb --corpus TEXT --out DIR [sizes]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import shutil
+import tempfile
 from pathlib import Path
 
-from modsent.utils import seed_everything
+from modsent.utils import atomic_output, seed_everything
 
 
 def train_wordpiece_tokenizer(texts, vocab_size: int):
@@ -50,10 +60,7 @@ def build_tiny_encoder(
     from transformers import BertConfig, BertModel
 
     seed_everything(seed)
-    texts = [line.strip() for line in Path(corpus).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not texts:
-        raise ValueError(f"{corpus}: no text to train the tiny tokenizer on")
-    tokenizer = train_wordpiece_tokenizer(texts, vocab_size)
+    tokenizer = train_wordpiece_tokenizer(_corpus_lines(corpus), vocab_size)
     config = BertConfig(
         vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=layers,
         num_attention_heads=heads, intermediate_size=4 * hidden_size, max_position_embeddings=512,
@@ -68,18 +75,85 @@ def build_tiny_encoder(
     return out_dir
 
 
+def _corpus_lines(corpus: str | Path) -> list[str]:
+    path = Path(corpus)
+    if not path.is_file():
+        raise FileNotFoundError(f"corpus not found: {path}")
+    texts = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not texts:
+        raise ValueError(f"{corpus}: no text to train the tiny tokenizer on")
+    return texts
+
+
+def train_nllb_tokenizer(texts, vocab_size: int, out_dir: str | Path):
+    """An NLLB tokenizer (SentencePiece unigram on `texts` + NLLB-200's language tokens) saved to `out_dir`."""
+    import sentencepiece as spm
+    from transformers import NllbTokenizer, NllbTokenizerFast
+
+    model = io.BytesIO()
+    # NLLB's SentencePiece ids: <s>=0 <pad>=1 </s>=2 <unk>=3 (the tokenizer adds its fairseq offset).
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts), model_writer=model, vocab_size=vocab_size, model_type="unigram",
+        hard_vocab_limit=False, bos_id=0, pad_id=-1, eos_id=2, unk_id=1, minloglevel=2,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file = Path(tmp) / "sentencepiece.bpe.model"
+        vocab_file.write_bytes(model.getvalue())
+        NllbTokenizer(vocab_file=str(vocab_file), src_lang="eng_Latn").save_pretrained(tmp)
+        fast = NllbTokenizerFast.from_pretrained(tmp)  # converted from the slow one, as on the hub
+    fast.save_pretrained(str(out_dir))
+    return fast
+
+
+def build_tiny_nllb(
+    corpus: str | Path,
+    out_dir: str | Path,
+    *,
+    hidden_size: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    vocab_size: int = 800,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny random NLLB (M2M100) model: CTranslate2 files in `out_dir`, the HF original in `out_dir/hf`."""
+    from transformers import M2M100Config, M2M100ForConditionalGeneration
+
+    from modsent.translate import convert_nllb
+
+    seed_everything(seed)
+    texts = _corpus_lines(corpus)
+    out_dir = Path(out_dir)
+    with atomic_output(out_dir) as tmp, tempfile.TemporaryDirectory() as hf_tmp:
+        tokenizer = train_nllb_tokenizer(texts, vocab_size, hf_tmp)
+        config = M2M100Config(
+            vocab_size=len(tokenizer), d_model=hidden_size, encoder_layers=layers, decoder_layers=layers,
+            encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=4 * hidden_size,
+            decoder_ffn_dim=4 * hidden_size, max_position_embeddings=1024, scale_embedding=True,
+            pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
+        )
+        M2M100ForConditionalGeneration(config).save_pretrained(hf_tmp)
+        convert_nllb(hf_tmp, tmp)
+        shutil.copytree(hf_tmp, tmp / "hf")
+    return out_dir
+
+
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=build_tiny_encoder.__doc__)
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--hidden-size", type=int, default=32)
-    p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--heads", type=int, default=2)
-    p.add_argument("--vocab-size", type=int, default=800)
-    p.add_argument("--seed", type=int, default=0)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="kind", required=True)
+    builders = {"encoder": build_tiny_encoder, "nllb": build_tiny_nllb}
+    for kind, builder in builders.items():
+        s = sub.add_parser(kind, help=builder.__doc__.splitlines()[0])
+        s.add_argument("--corpus", required=True)
+        s.add_argument("--out", required=True)
+        s.add_argument("--hidden-size", type=int, default=32)
+        s.add_argument("--layers", type=int, default=2)
+        s.add_argument("--heads", type=int, default=2)
+        s.add_argument("--vocab-size", type=int, default=800)
+        s.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
-    build_tiny_encoder(a.corpus, a.out, hidden_size=a.hidden_size, layers=a.layers, heads=a.heads,
-                       vocab_size=a.vocab_size, seed=a.seed)
+    builders[a.kind](a.corpus, a.out, hidden_size=a.hidden_size, layers=a.layers, heads=a.heads,
+                     vocab_size=a.vocab_size, seed=a.seed)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,12 @@
 # Tiny random models for the offline default config ("tiny-random" in the config).
 
+TINY_NLLB = "results/models/tiny-nllb-ct2"
+
+
+def tiny_size_args():
+    """--hidden-size ... options of the tiny builders, from config['tiny_models']."""
+    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in config["tiny_models"].items() if k != "corpus")
+
 
 rule build_tiny_encoder:
     input:
@@ -9,9 +16,7 @@ rule build_tiny_encoder:
     log:
         "logs/models/tiny-encoder.log",
     params:
-        size=lambda wc: " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in config["tiny_models"].items() if k != "corpus"
-        ),
+        size=tiny_size_args(),
         seed=config["seed"],
     threads: threads_for("build_tiny_encoder", 1)
     resources:
@@ -19,5 +24,25 @@ rule build_tiny_encoder:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.tiny_models --corpus {input.corpus} --out {output} {params.size}"
+        "python -m modsent.tiny_models encoder --corpus {input.corpus} --out {output} {params.size}"
+        " --seed {params.seed} > {log} 2>&1"
+
+
+rule build_tiny_nllb:
+    input:
+        corpus=config["tiny_models"]["corpus"],
+    output:
+        directory(TINY_NLLB),
+    log:
+        "logs/models/tiny-nllb.log",
+    params:
+        size=tiny_size_args(),
+        seed=config["seed"],
+    threads: threads_for("build_tiny_nllb", 1)
+    resources:
+        **resources_for("build_tiny_nllb", mem_mb=2000, runtime=10),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.tiny_models nllb --corpus {input.corpus} --out {output} {params.size}"
         " --seed {params.seed} > {log} 2>&1"

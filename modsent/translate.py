@@ -1,0 +1,468 @@
+"""Machine translation of the English paraphrase sets with NLLB on CTranslate2.
+
+Three steps, each a CLI subcommand and a function:
+
+    convert  NLLB checkpoint (hub id or local dir) -> CTranslate2 dir + tokenizer   `convert_nllb`
+    shard    translate one shard of a source's unique sentences into one language   `translate_shard`
+    gather   join the shards back onto the source rows, check the alignment         `gather_translations`
+
+A source (``results/mt/source/{dataset}.tsv``) has rows ``id anchor positive negative``.
+Its *unique* non-empty sentences, in first-occurrence order, are what gets translated
+(NLI triplets repeat their premises); shard k of n takes a contiguous slice of them.
+Within a shard the sentences are sorted by token length and batched under a token budget;
+NLLB's target language token is forced as the target prefix. Empty cells stay empty.
+A shard file (``position source translation``) is written atomically, so a killed job
+leaves no output that looks complete and reruns alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import importlib.util
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from modsent.languages import UnknownLanguageError, all_languages, get_language
+from modsent.training_views import (
+    EXAMPLE_COLUMNS,
+    Example,
+    FormatError,
+    check_aligned,
+    clean_text,
+    read_examples,
+    read_table,
+    write_examples,
+)
+from modsent.utils import atomic_output, pick_device, setup_logging
+
+log = logging.getLogger("modsent.translate")
+
+SHARD_COLUMNS = ("position", "source", "translation")
+
+CUBLAS_FIX = (
+    "CTranslate2's CUDA build needs CUDA 12 cuBLAS (libcublas.so.12), which was not found. "
+    "Install it into this environment: pip install 'modsent[gpu]' (or pip install "
+    "nvidia-cublas-cu12==12.9.3.13; envs/modsent.yaml lists it), or put a directory holding "
+    "libcublas.so.12 on LD_LIBRARY_PATH."
+)
+
+
+class CudaLibraryError(RuntimeError):
+    """A CUDA library CTranslate2 loads at run time is missing; the message names the fix."""
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+def nllb_language_token(code: str) -> str:
+    """NLLB-200's language token for a configured code (de -> deu_Latn); ValueError if NLLB lacks it."""
+    try:
+        token = get_language(code).nllb
+    except UnknownLanguageError:
+        token = None
+    if token not in {lang.nllb for lang in all_languages()}:
+        raise ValueError(f"NLLB-200 has no language token for {code!r}")
+    return token
+
+
+def check_translate_config(config: dict) -> None:
+    """Config-time checks of the MT stage; raise ConfigError naming the key and value.
+
+    Every language that MT must produce (not the pivot, no provided translations) needs an
+    NLLB-200 token; provided translations must name configured languages; languages built
+    from the English sets need `data.paraphrase`. Provided-translation keys are rewritten
+    to the configured spelling of their language.
+    """
+    from modsent.config import ConfigError  # here: modsent.config calls this function
+
+    languages, pivot = config["languages"], config["pivot"]
+    data = config["data"]
+    errors = []
+
+    def configured(code):
+        try:
+            wanted = get_language(code)
+        except UnknownLanguageError:
+            return None
+        for lang in languages:
+            try:
+                if get_language(lang) == wanted:
+                    return lang
+            except UnknownLanguageError:
+                continue
+        return None
+
+    provided = {}
+    for key, spec in data["provided_translations"].items():
+        lang = configured(key)
+        if lang is None:
+            errors.append(f"config['data']['provided_translations'][{key!r}]: not a language in config['languages'] "
+                          f"({languages})")
+        else:
+            provided[lang] = spec
+    pivot_lang = configured(pivot) or pivot
+    needs_mt = [lang for lang in languages if lang != pivot_lang and lang not in provided]
+    for lang in needs_mt + ([pivot_lang] if needs_mt else []):
+        try:
+            nllb_language_token(lang)
+        except ValueError:
+            errors.append(f"config['languages']: NLLB-200 has no language {lang!r}, so it cannot be machine-translated; "
+                          f"remove it or give data.provided_translations.{lang}")
+    if (needs_mt or pivot_lang not in provided) and not data["paraphrase"]:
+        users = needs_mt + ([pivot_lang] if pivot_lang not in provided else [])
+        errors.append(f"config['data']['paraphrase'] is empty, but {users} take their data from the English "
+                      "paraphrase sets")
+    for name, spec in data["paraphrase"].items():
+        if spec.get("columns") is not None and len(spec["columns"]) not in (2, 3):
+            errors.append(f"config['data']['paraphrase'][{name!r}]['columns']: name 2 or 3 columns "
+                          f"(anchor, positive[, negative]), got {spec['columns']}")
+    if errors:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+    data["provided_translations"] = provided
+
+
+# --- CUDA 12 cuBLAS -------------------------------------------------------------------------
+
+
+def _cublas_dirs() -> list[Path]:
+    """lib/ directories of an installed nvidia-cublas-cu12 wheel (namespace package nvidia.cublas)."""
+    try:
+        spec = importlib.util.find_spec("nvidia.cublas")
+    except ModuleNotFoundError:
+        return []
+    if spec is None:
+        return []
+    return [Path(p) / "lib" for p in (spec.submodule_search_locations or [])]
+
+
+def preload_cublas12() -> str:
+    """Make libcublas.so.12 loadable for CTranslate2; return where it came from.
+
+    The system's library wins; otherwise the nvidia-cublas-cu12 wheel's copy is loaded
+    with RTLD_GLOBAL, so CTranslate2's later dlopen("libcublas.so.12") finds it.
+    """
+    try:
+        ctypes.CDLL("libcublas.so.12", mode=ctypes.RTLD_GLOBAL)
+        return "libcublas.so.12"
+    except OSError:
+        pass
+    for lib_dir in _cublas_dirs():
+        cublas = lib_dir / "libcublas.so.12"
+        if cublas.is_file():
+            lt = lib_dir / "libcublasLt.so.12"
+            if lt.is_file():
+                ctypes.CDLL(str(lt), mode=ctypes.RTLD_GLOBAL)
+            ctypes.CDLL(str(cublas), mode=ctypes.RTLD_GLOBAL)
+            return str(cublas)
+    raise CudaLibraryError(CUBLAS_FIX)
+
+
+# --- conversion -----------------------------------------------------------------------------
+
+
+def convert_nllb(model: str, out_dir: str | Path, *, quantization: str | None = None) -> Path:
+    """Convert an NLLB checkpoint (hub id or local dir) to CTranslate2, with its tokenizer.
+
+    `quantization` is CTranslate2's weight type (float16, int8_float16, ...; None keeps
+    the checkpoint's). The tokenizer files sit next to model.bin, so a translation job
+    needs nothing but this directory.
+    """
+    from ctranslate2.converters import TransformersConverter
+    from transformers import AutoConfig, AutoTokenizer
+
+    if Path(model).exists() and not (Path(model) / "config.json").is_file():
+        raise FileNotFoundError(f"{model}: not a Hugging Face model directory (no config.json)")
+    model_type = AutoConfig.from_pretrained(model).model_type
+    if model_type != "m2m_100":
+        raise ValueError(f"{model}: model_type {model_type!r} is not an NLLB (m2m_100) checkpoint")
+    t0 = time.perf_counter()
+    with atomic_output(out_dir) as tmp:
+        TransformersConverter(model, low_cpu_mem_usage=True).convert(str(tmp), quantization=quantization, force=True)
+        AutoTokenizer.from_pretrained(model).save_pretrained(str(tmp))
+    log.info("converted %s -> %s (quantization %s) in %.1f s", model, out_dir, quantization, time.perf_counter() - t0)
+    return Path(out_dir)
+
+
+# --- translation ----------------------------------------------------------------------------
+
+
+@dataclass
+class TranslationStats:
+    sentences: int = 0
+    source_tokens: int = 0
+    target_tokens: int = 0
+    truncated: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        s = max(self.seconds, 1e-9)
+        return (f"throughput: {self.sentences} sentences in {self.seconds:.1f} s = "
+                f"{self.sentences / s:.1f} sentences/s, {self.target_tokens / s:.1f} target tokens/s "
+                f"({self.source_tokens / s:.1f} source tokens/s); truncated {self.truncated} over-long inputs")
+
+
+class NllbTranslator:
+    """A CTranslate2 NLLB model and its tokenizer (a directory written by `convert_nllb`)."""
+
+    def __init__(self, model_dir: str | Path, *, source_lang: str = "en", device: str = "auto",
+                 compute_type: str = "default", threads: int = 1):
+        import ctranslate2
+        from transformers import AutoTokenizer
+
+        model_dir = Path(model_dir)
+        if not (model_dir / "model.bin").is_file():
+            raise FileNotFoundError(f"{model_dir}: not a CTranslate2 model directory (no model.bin)")
+        self.device = pick_device(device)
+        if self.device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
+            log.warning("torch sees a GPU but CTranslate2 has no CUDA device: translating on the CPU")
+            self.device = "cpu"
+        if self.device == "cuda":
+            log.info("cuBLAS: %s", preload_cublas12())
+        supported = ctranslate2.get_supported_compute_types(self.device)
+        if compute_type not in supported and compute_type not in ("default", "auto"):
+            log.warning("compute type %s is not supported on %s (%s): using the default",
+                        compute_type, self.device, sorted(supported))
+            compute_type = "default"
+        self.source_token = nllb_language_token(source_lang)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), src_lang=self.source_token)
+        self.translator = ctranslate2.Translator(str(model_dir), device=self.device, compute_type=compute_type,
+                                                 intra_threads=threads)
+        self.model_dir = model_dir
+        self.stats = TranslationStats()
+        log.info("loaded %s on %s (compute type %s)", model_dir, self.device, compute_type)
+
+    def target_token(self, lang: str) -> str:
+        token = nllb_language_token(lang)
+        if token not in self.tokenizer.get_vocab():
+            raise ValueError(f"{self.model_dir}: the model's vocabulary has no language token {token} for {lang!r}")
+        return token
+
+    def encode(self, texts: Sequence[str], max_input_tokens: int) -> tuple[list[list[str]], int]:
+        """Source tokens (language token ... </s>) of each text, cut to `max_input_tokens`."""
+        ids = self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+        eos = self.tokenizer.eos_token
+        tokens, truncated = [], 0
+        for seq in ids:
+            seq = self.tokenizer.convert_ids_to_tokens(seq)
+            if len(seq) > max_input_tokens:
+                seq = seq[: max_input_tokens - 1] + [eos]
+                truncated += 1
+            tokens.append(seq)
+        return tokens, truncated
+
+    def translate(self, texts: Sequence[str], target_lang: str, *, beam_size: int = 4, max_length: int = 256,
+                  max_input_tokens: int = 256, max_batch_tokens: int = 4096, min_length: int = 0,
+                  progress: bool = False) -> Iterator[tuple[int, str]]:
+        """Yield (index into texts, translation), shortest inputs first; empty texts give "".
+
+        max_length / min_length count generated tokens after the forced language token;
+        `self.stats` holds the counts and the time once the iterator is exhausted.
+        """
+        from tqdm import tqdm
+
+        target = self.target_token(target_lang)
+        self.stats = stats = TranslationStats()
+        t0 = time.perf_counter()
+        todo = [i for i, text in enumerate(texts) if text]
+        for i, text in enumerate(texts):
+            if not text:
+                yield i, ""
+        tokens, stats.truncated = self.encode([texts[i] for i in todo], max_input_tokens)
+        order = sorted(range(len(todo)), key=lambda k: len(tokens[k]))
+        results = self.translator.translate_iterable(
+            (tokens[k] for k in order), ([target] for _ in order),
+            max_batch_size=max_batch_tokens, batch_type="tokens", beam_size=beam_size,
+            max_decoding_length=max_length + 1, min_decoding_length=min_length + 1 if min_length else 1,
+            max_input_length=0,
+        )
+        bar = tqdm(total=len(order), desc=f"translate -> {target}", unit="sent", file=sys.stderr,
+                   disable=not progress, mininterval=0.5 if sys.stderr.isatty() else 10)
+        specials = set(self.tokenizer.all_special_tokens)
+        try:
+            for k, result in zip(order, results):
+                hypothesis = result.hypotheses[0]
+                if hypothesis and hypothesis[0] == target:
+                    hypothesis = hypothesis[1:]
+                words = [t for t in hypothesis if t not in specials]
+                stats.source_tokens += len(tokens[k])
+                stats.target_tokens += len(hypothesis)
+                stats.sentences += 1
+                bar.update()
+                yield todo[k], clean_text(self.tokenizer.convert_tokens_to_string(words))
+        except RuntimeError as e:
+            if "libcublas" in str(e):
+                raise CudaLibraryError(f"{CUBLAS_FIX} (CTranslate2: {e})") from e
+            raise
+        finally:
+            bar.close()
+        stats.seconds = time.perf_counter() - t0
+
+
+def unique_sentences(examples: Sequence[Example]) -> list[str]:
+    """Distinct non-empty texts of the rows (anchor, positive, negative), first occurrence first."""
+    seen: dict[str, None] = {}
+    for e in examples:
+        for text in (e.anchor, e.positive, e.negative):
+            if text:
+                seen.setdefault(text)
+    return list(seen)
+
+
+def shard_bounds(total: int, shard: int, num_shards: int) -> tuple[int, int]:
+    """[start, end) of shard `shard` of `num_shards` contiguous, near-equal slices of `total` items."""
+    if not 0 <= shard < num_shards:
+        raise ValueError(f"shard {shard} is not in 0..{num_shards - 1}")
+    return total * shard // num_shards, total * (shard + 1) // num_shards
+
+
+def translate_shard(
+    source: str | Path,
+    model_dir: str | Path,
+    out_path: str | Path,
+    *,
+    lang: str,
+    source_lang: str = "en",
+    shard: int = 0,
+    num_shards: int = 1,
+    beam_size: int = 4,
+    max_length: int = 256,
+    max_input_tokens: int = 256,
+    max_batch_tokens: int = 4096,
+    device: str = "auto",
+    compute_type: str = "default",
+    threads: int = 1,
+) -> Path:
+    """Translate shard `shard` of the unique sentences of `source` into `lang`.
+
+    Writes ``position source translation`` lines (position = index in the source's unique
+    sentence list) as they finish, into a temporary file renamed onto `out_path` at the end.
+    """
+    target = nllb_language_token(lang)  # an unsupported language fails before the model loads
+    sentences = unique_sentences(read_examples(source))
+    start, end = shard_bounds(len(sentences), shard, num_shards)
+    part = sentences[start:end]
+    log.info("%s: shard %d/%d = unique sentences %d..%d of %d -> %s (%s)",
+             source, shard, num_shards, start, end, len(sentences), lang, target)
+    translator = NllbTranslator(model_dir, source_lang=source_lang, device=device, compute_type=compute_type,
+                                threads=threads)
+    with atomic_output(out_path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\t".join(SHARD_COLUMNS) + "\n")
+        for k, text in translator.translate(part, lang, beam_size=beam_size, max_length=max_length,
+                                            max_input_tokens=max_input_tokens, max_batch_tokens=max_batch_tokens,
+                                            progress=True):
+            f.write(f"{start + k}\t{part[k]}\t{text}\n")
+    stats = translator.stats
+    if stats.truncated:
+        log.warning("truncated %d of %d sentences longer than max_input_tokens=%d",
+                    stats.truncated, len(part), max_input_tokens)
+    log.info(stats.summary())
+    return Path(out_path)
+
+
+# --- gathering ------------------------------------------------------------------------------
+
+
+def _read_shards(shard_paths: Sequence[str | Path], sentences: Sequence[str]) -> list[str]:
+    """Translations of `sentences` (by position) from shard files that must tile them exactly."""
+    translations: list[str | None] = [None] * len(sentences)
+    for shard, path in enumerate(shard_paths):
+        start, end = shard_bounds(len(sentences), shard, len(shard_paths))
+        _, rows = read_table(path, SHARD_COLUMNS)
+        if len(rows) != end - start:
+            raise FormatError(f"{path}: {len(rows)} translations, expected {end - start} "
+                              f"(unique sentences {start}..{end} of the source)")
+        for number, (position, english, text) in enumerate(rows, start=2):
+            if not position.isdigit() or not start <= int(position) < end:
+                raise FormatError(f"{path}:{number}: position {position!r} outside this shard ({start}..{end})")
+            if sentences[int(position)] != english or translations[int(position)] is not None:
+                raise FormatError(f"{path}:{number}: source sentence does not match position {position} of the "
+                                  "source (stale shard from another source or shard count?)")
+            translations[int(position)] = text
+    return translations  # every slot is filled: the counts and positions above tile the list
+
+
+def verify_alignment(source: str | Path, translated: str | Path) -> int:
+    """Check a translated file line by line against its source; return non-empty cells left empty.
+
+    Same header, same number of rows, the same id on every line, and empty cells exactly
+    where the source is empty (an empty source cell must stay empty).
+    """
+    english, target = read_examples(source), read_examples(translated)
+    check_aligned(english, target, pivot_name=str(source), lang_name=str(translated))
+    lost = 0
+    for number, (e, t) in enumerate(zip(english, target), start=2):
+        for column in EXAMPLE_COLUMNS[1:]:
+            if not getattr(e, column) and getattr(t, column):
+                raise FormatError(f"{translated}:{number}: {column} is empty in {source} but not here")
+            lost += bool(getattr(e, column)) and not getattr(t, column)
+    return lost
+
+
+def gather_translations(source: str | Path, shard_paths: Sequence[str | Path], out_path: str | Path) -> Path:
+    """Join shard translations back onto every row of `source`, verified line by line."""
+    examples = read_examples(source)
+    sentences = unique_sentences(examples)
+    lookup = dict(zip(sentences, _read_shards(shard_paths, sentences)))
+    with atomic_output(out_path) as tmp:
+        write_examples(tmp, (Example(e.id, *(lookup[t] if t else "" for t in e[1:])) for e in examples))
+        lost = verify_alignment(source, tmp)
+    if lost:
+        log.warning("%s: %d non-empty source texts have an empty translation", out_path, lost)
+    log.info("gathered %d rows (%d unique sentences, %d shards) -> %s",
+             len(examples), len(sentences), len(shard_paths), out_path)
+    return Path(out_path)
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("convert", help=convert_nllb.__doc__.splitlines()[0])
+    c.add_argument("--model", required=True, help="hub id or local Hugging Face directory")
+    c.add_argument("--out", required=True)
+    c.add_argument("--quantization", help="CTranslate2 weight type, e.g. float16, int8_float16")
+
+    s = sub.add_parser("shard", help=translate_shard.__doc__.splitlines()[0])
+    s.add_argument("--source", required=True)
+    s.add_argument("--model", required=True, help="CTranslate2 directory from `convert`")
+    s.add_argument("--lang", required=True, help="target language (ISO or NLLB code)")
+    s.add_argument("--source-lang", default="en")
+    s.add_argument("--shard", type=int, default=0)
+    s.add_argument("--num-shards", type=int, default=1)
+    s.add_argument("--beam-size", type=int, default=4)
+    s.add_argument("--max-length", type=int, default=256, help="max generated tokens")
+    s.add_argument("--max-input-tokens", type=int, default=256, help="longer inputs are truncated (and counted)")
+    s.add_argument("--max-batch-tokens", type=int, default=4096)
+    s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    s.add_argument("--compute-type", default="default")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+
+    g = sub.add_parser("gather", help=gather_translations.__doc__.splitlines()[0])
+    g.add_argument("--source", required=True)
+    g.add_argument("--shards", nargs="+", required=True, help="shard files in shard order")
+    g.add_argument("--out", required=True)
+
+    a = p.parse_args(argv)
+    setup_logging()
+    if a.command == "convert":
+        convert_nllb(a.model, a.out, quantization=a.quantization)
+    elif a.command == "shard":
+        translate_shard(a.source, a.model, a.out, lang=a.lang, source_lang=a.source_lang, shard=a.shard,
+                        num_shards=a.num_shards, beam_size=a.beam_size, max_length=a.max_length,
+                        max_input_tokens=a.max_input_tokens, max_batch_tokens=a.max_batch_tokens,
+                        device=a.device, compute_type=a.compute_type, threads=a.threads)
+    else:
+        gather_translations(a.source, a.shards, a.out)
+
+
+if __name__ == "__main__":
+    main()
