@@ -1,0 +1,155 @@
+"""Monolingual text per language: the training text of the tokenizer, FOCUS and LA.
+
+A language's text comes from one or more sources, read in order until a sentence cap:
+local text files (plain or .gz/.xz/.bz2, one sentence or paragraph a line) or datasets
+on the HF hub, streamed (CC100: ``statmt/cc100``, parquet branch; MADLAD-400:
+``allenai/MADLAD-400``, jsonl files) or a local copy of such a repository. The output
+is one line of text per sentence, blank lines dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import gzip
+import json
+import logging
+import lzma
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from modsent.config import ConfigError
+from modsent.languages import get_language
+from modsent.utils import atomic_output, setup_logging
+
+log = logging.getLogger("modsent.corpus")
+
+_OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """One source of monolingual text (``data.monolingual.<lang>.sources[i]`` in the config)."""
+
+    path: str
+    format: str = "text"  # text = a local file; hub = datasets.load_dataset (hub id or local repo copy)
+    subset: str | None = None
+    data_files: str | None = None
+    revision: str | None = None
+    split: str = "train"
+    column: str = "text"
+    max_sentences: int | None = None
+
+    def describe(self) -> str:
+        parts = [self.path] + [f"{k}={v}" for k, v in (("subset", self.subset), ("data_files", self.data_files)) if v]
+        return " ".join(parts)
+
+
+def monolingual_spec(config: dict, lang: str) -> dict:
+    """The monolingual-text entry of `lang` (its own, else "default"), placeholders filled.
+
+    ``{lang}`` becomes the configured code, ``{iso3}`` and ``{nllb}`` its ISO 639-3 and
+    NLLB codes, in every string of every source.
+    """
+    entries = config["data"]["monolingual"]
+    entry = entries.get(lang, entries.get("default"))
+    if entry is None:
+        raise ConfigError(
+            f"config['data']['monolingual'] has no entry for language {lang!r} and no 'default' entry"
+        )
+    language = get_language(lang)
+    codes = {"lang": lang, "iso3": language.iso3, "nllb": language.nllb}
+    sources = [
+        {key: value.format(**codes) if isinstance(value, str) else value for key, value in source.items()}
+        for source in entry["sources"]
+    ]
+    return {"sources": sources, "max_sentences": entry["max_sentences"]}
+
+
+def _lines_of_text(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            yield line
+
+
+def _read_local(source: TextSource) -> Iterator[str]:
+    path = Path(source.path)
+    if not path.is_file():
+        raise FileNotFoundError(f"monolingual text file not found: {path}")
+    opener = _OPENERS.get(path.suffix, open)
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            yield from _lines_of_text(line)
+
+
+def _read_hub(source: TextSource) -> Iterator[str]:
+    from datasets import load_dataset
+
+    dataset = load_dataset(
+        source.path, name=source.subset, data_files=source.data_files, revision=source.revision,
+        split=source.split, streaming=True,
+    )
+    for row in dataset:
+        if source.column not in row:
+            raise KeyError(f"{source.describe()}: no column {source.column!r} (columns: {sorted(row)})")
+        # MADLAD-400 jsonl documents may hold line breaks escaped as backslash-n: split on both.
+        yield from _lines_of_text((row[source.column] or "").replace("\\n", "\n"))
+
+
+def iter_sentences(source: TextSource) -> Iterator[str]:
+    """The non-blank lines of one source, up to its own cap."""
+    if source.format not in ("text", "hub"):
+        raise ValueError(f"{source.describe()}: unknown format {source.format!r} (text or hub)")
+    lines = _read_local(source) if source.format == "text" else _read_hub(source)
+    for count, line in enumerate(lines, start=1):
+        yield line
+        if source.max_sentences is not None and count >= source.max_sentences:
+            return
+
+
+def write_monolingual_corpus(sources: list[dict | TextSource], out_path: str | Path, *, max_sentences: int) -> int:
+    """Write up to `max_sentences` lines from `sources` (in order) to `out_path`; return the count.
+
+    Raises ValueError when the sources hold no text at all: every later stage needs some.
+    """
+    sources = [s if isinstance(s, TextSource) else TextSource(**s) for s in sources]
+    if not sources:
+        raise ValueError("no monolingual text source given")
+    for source in sources:  # fail on a missing local file before streaming anything
+        if source.format == "text" and not Path(source.path).is_file():
+            raise FileNotFoundError(f"monolingual text file not found: {source.path}")
+    written = 0
+    with atomic_output(out_path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        for source in sources:
+            before = written
+            for line in iter_sentences(source):
+                if written >= max_sentences:
+                    break
+                out.write(line + "\n")
+                written += 1
+            log.info("%s: %d lines", source.describe(), written - before)
+            if written >= max_sentences:
+                break
+        if written == 0:
+            raise ValueError(
+                f"empty monolingual corpus for {out_path}: the sources "
+                f"{[s.describe() for s in sources]} hold no non-blank line"
+            )
+    log.info("wrote %d lines to %s", written, out_path)
+    return written
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=write_monolingual_corpus.__doc__)
+    p.add_argument("--spec", required=True, help='JSON: {"sources": [...], "max_sentences": N} (see monolingual_spec)')
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    setup_logging()
+    spec = json.loads(a.spec)
+    write_monolingual_corpus(spec["sources"], a.out, max_sentences=spec["max_sentences"])
+
+
+if __name__ == "__main__":
+    main()
