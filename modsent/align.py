@@ -1,0 +1,421 @@
+"""Cross-lingual alignment (CLA) adapters (paper §3.2; METHOD.md step 6).
+
+A parallel bottleneck adapter (`adapters.ParBnConfig()` defaults: at the feed-forward
+block, reduction factor 2, ReLU, scaling 4, the up projection initialised to zero so
+training starts from the unaligned encoder) is added to language X's encoder (LA + SE
+merged; LA only for `c-jt`) and is the only thing that trains. The target is the frozen
+pivot encoder (the pivot's LA + SE), kept in eval mode throughout: no dropout on the
+side that defines the space X is pulled into.
+
+Kinds (the grid's Mod_mc-pp, -pl, -jt, Mod_c-jt and the all-pair row of Table 3):
+
+    pp       cross-lingual paraphrase pairs (pivot sentence, its paraphrase in X), MNRL
+    pl       parallel pairs (pivot sentence, its translation in X), cosine-similarity loss
+    jt       one paraphrase batch, then one parallel batch, alternating
+    c-jt     jt on X's LA only (no SE for X)
+    allpair  jt where the other side of each pair is in a random language (pivot or another
+             non-pivot language, through that language's translation of the pivot sentence),
+             encoded by that language's frozen LA + SE: X is aligned to every language
+             rather than to the pivot alone (paper §6.1).
+
+The pivot side is encoded under no_grad; X's side is tokenised once, batches are
+bucketed by length, and the loss is read back only every LOG_EVERY steps.
+Output: `adapter.safetensors` + `adapter_config.json` (adapters' format, safetensors,
+never a pickle) and `cla_config.json` (seconds, steps, pairs, parameters, settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+
+log = logging.getLogger("modsent.align")
+
+ALIGNMENT_KINDS = ("pp", "pl", "jt", "c-jt", "allpair")
+ADAPTER_NAME = "cla"
+ADAPTER_WEIGHTS = "adapter.safetensors"
+ADAPTER_CONFIG = "adapter_config.json"
+RECORD = "cla_config.json"
+LOG_EVERY = 100
+PARAPHRASE, PARALLEL = "paraphrase", "parallel"
+
+
+def tasks_of(kind: str) -> tuple[str, ...]:
+    """The batch types a kind trains on, in alternation order."""
+    if kind not in ALIGNMENT_KINDS:
+        raise ValueError(f"unknown alignment kind {kind!r}; known kinds: {', '.join(ALIGNMENT_KINDS)}")
+    return {"pp": (PARAPHRASE,), "pl": (PARALLEL,)}.get(kind, (PARAPHRASE, PARALLEL))
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """Training hyper-parameters (paper App. B.2: seq 128, batch 256, lr 2e-5, 1 epoch)."""
+
+    batch_size: int = 256
+    learning_rate: float = 2e-5
+    epochs: int = 1
+    max_seq_length: int = 128
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    seed: int = 42
+
+    def __post_init__(self):
+        if self.batch_size < 2:
+            raise ValueError(f"alignment batch_size must be at least 2 (in-batch negatives), got {self.batch_size}")
+        if self.epochs < 1 or self.learning_rate <= 0 or self.max_seq_length < 2:
+            raise ValueError(f"bad alignment settings: epochs={self.epochs}, learning_rate={self.learning_rate}, "
+                             f"max_seq_length={self.max_seq_length}")
+        if not 0 <= self.warmup_ratio <= 1 or self.weight_decay < 0:
+            raise ValueError(f"bad alignment settings: warmup_ratio={self.warmup_ratio}, weight_decay={self.weight_decay}")
+
+
+def add_alignment_adapter(model) -> list:
+    """Add a fresh ParBnConfig() adapter to a SentenceTransformer, freeze the rest; return its parameters."""
+    import adapters
+
+    body = model[0].auto_model
+    adapters.init(body)
+    body.add_adapter(ADAPTER_NAME, config=adapters.ParBnConfig())
+    body.train_adapter(ADAPTER_NAME)  # freezes every other parameter and activates the adapter
+    in_body = {id(p) for p in body.parameters()}
+    for p in model.parameters():  # modules outside the body (pooling, dense heads) stay frozen too
+        if id(p) not in in_body:
+            p.requires_grad_(False)
+    return [p for p in model.parameters() if p.requires_grad]
+
+
+def apply_alignment_adapter(st_model, cla_dir: str | Path) -> None:
+    """Add the CLA adapter saved in `cla_dir` to a composed SentenceTransformer and activate it."""
+    import adapters
+
+    cla_dir = Path(cla_dir)
+    for name in (ADAPTER_WEIGHTS, ADAPTER_CONFIG):
+        if not (cla_dir / name).is_file():
+            raise FileNotFoundError(f"{cla_dir}: not a CLA adapter directory (no {name})")
+    body = st_model[0].auto_model
+    saved_hidden = json.loads((cla_dir / ADAPTER_CONFIG).read_text(encoding="utf-8")).get("hidden_size")
+    if saved_hidden is not None and saved_hidden != body.config.hidden_size:
+        raise ValueError(f"{cla_dir}: adapter for hidden size {saved_hidden}, the model has {body.config.hidden_size}")
+    adapters.init(body)
+    if ADAPTER_NAME in body.adapters_config:
+        raise ValueError(f"the model already has a CLA adapter; cannot add {cla_dir}")
+    body.load_adapter(str(cla_dir), load_as=ADAPTER_NAME, set_active=True, use_safetensors=True)
+
+
+@dataclass
+class _PairGroup:
+    """Pairs of one task whose other side is in one language: token ids of both sides."""
+
+    task: str
+    partner: str
+    partner_texts: object  # TokenizedTexts
+    own_texts: object
+
+    def lengths(self) -> np.ndarray:
+        return np.maximum(self.partner_texts.lengths, self.own_texts.lengths)
+
+
+def _partner_assignment(pivot_texts, pivot: str, translations: Mapping[str, Mapping[str, str]], rng):
+    """Per row, a random language among the pivot and those with a translation of its pivot text."""
+    languages = [pivot] + sorted(translations)
+    assigned = {lang: [] for lang in languages}
+    for row, text in enumerate(pivot_texts):
+        choices = [pivot] + [lang for lang in languages[1:] if text in translations[lang]]
+        assigned[choices[rng.integers(len(choices))]].append(row)
+    return assigned
+
+
+def _pair_groups(task, rows, encoders, pivot, translations, rng, max_length) -> list[_PairGroup]:
+    from modsent.sentence_encoding import tokenize_texts
+
+    own_tokenizer = encoders["own"][0].tokenizer
+    pivot_texts = [r[0] for r in rows]
+    by_partner = _partner_assignment(pivot_texts, pivot, translations, rng) if translations else {
+        pivot: list(range(len(rows)))
+    }
+    groups = []
+    for partner, picked in by_partner.items():
+        if not picked:
+            continue
+        lookup = translations.get(partner) if partner != pivot else None
+        partner_side = [pivot_texts[i] if lookup is None else lookup[pivot_texts[i]] for i in picked]
+        groups.append(_PairGroup(
+            task=task, partner=partner,
+            partner_texts=tokenize_texts(encoders[partner][0].tokenizer, partner_side, max_length),
+            own_texts=tokenize_texts(own_tokenizer, [rows[i][1] for i in picked], max_length),
+        ))
+    return groups
+
+
+def _epoch_schedule(groups: list[_PairGroup], tasks: Sequence[str], batch_size: int, rng):
+    """(group, rows) batches: per task all groups' batches in random order, tasks alternating.
+
+    With two tasks the epoch ends when the shorter one runs out (round robin, as
+    sentence-transformers' multi-objective fit): equal numbers of both batch types.
+    """
+    from modsent.sentence_encoding import length_bucketed_batches
+
+    per_task = {}
+    for task in tasks:
+        batches = [(g, b) for g in groups if g.task == task
+                   for b in length_bucketed_batches(g.lengths(), batch_size, rng)]
+        per_task[task] = [batches[i] for i in rng.permutation(len(batches))]
+    rounds = min(len(b) for b in per_task.values())
+    return [per_task[task][i] for i in range(rounds) for task in tasks]
+
+
+def train_cla(
+    model,
+    pivot_encoder,
+    *,
+    kind: str,
+    cross: Sequence[tuple[str, str]] = (),
+    parallel: Sequence[tuple[str, str]] = (),
+    pivot: str = "en",
+    partner_encoders: Mapping[str, object] | None = None,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
+    settings: AlignmentSettings = AlignmentSettings(),
+    device: str = "cpu",
+) -> dict:
+    """Add a CLA adapter to `model` (language X's composed encoder) and train it in place.
+
+    `cross` rows are (pivot sentence, its paraphrase in X), `parallel` rows (pivot
+    sentence, its translation in X). `pivot_encoder` is frozen and kept in eval mode.
+    For `allpair`, `partner_encoders` maps other languages to their frozen encoders and
+    `translations[lang]` maps a pivot sentence to its translation in that language.
+    Returns the training record (seconds, steps, pairs, parameters).
+    """
+    import torch
+
+    from modsent.losses import CosineSimilarityLoss, MultipleNegativesRankingLoss
+
+    tasks = tasks_of(kind)
+    data = {PARAPHRASE: list(cross), PARALLEL: list(parallel)}
+    for task in tasks:
+        if len(data[task]) < 2:
+            raise ValueError(f"CLA kind {kind!r} needs at least 2 {task} pairs, got {len(data[task])}")
+    translations = dict(translations or {})
+    partner_encoders = dict(partner_encoders or {})
+    if kind == "allpair":
+        missing = sorted(set(translations) - set(partner_encoders))
+        if missing:
+            raise ValueError(f"allpair: translations given for {missing} but no encoder")
+    elif translations:
+        raise ValueError(f"translations only apply to kind 'allpair', not {kind!r}")
+    encoders = {"own": model, pivot: pivot_encoder, **{k: partner_encoders[k] for k in translations}}
+    own_params = {id(p) for p in model.parameters()}
+    for lang, enc in encoders.items():
+        if lang != "own" and any(id(p) in own_params for p in enc.parameters()):
+            raise ValueError(f"the frozen {lang!r} encoder shares parameters with the encoder being aligned")
+
+    seed_everything(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    groups = [g for task in tasks
+              for g in _pair_groups(task, data[task], encoders, pivot, translations, rng, settings.max_seq_length)]
+    schedule = [_epoch_schedule(groups, tasks, settings.batch_size, rng) for _ in range(settings.epochs)]
+    total_steps = sum(len(s) for s in schedule)
+
+    trainable = add_alignment_adapter(model)
+    model.to(device)
+    for lang, enc in encoders.items():
+        if lang != "own":
+            enc.to(device)
+            enc.eval()
+            enc.requires_grad_(False)
+    pad_ids = {lang: (enc[0].tokenizer.pad_token_id or 0) for lang, enc in encoders.items()}
+
+    from transformers import get_linear_schedule_with_warmup
+
+    optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=settings.weight_decay,
+                                  fused=device == "cuda")
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * settings.warmup_ratio), total_steps)
+    losses = {PARAPHRASE: MultipleNegativesRankingLoss(), PARALLEL: CosineSimilarityLoss()}
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
+
+    def features(texts, rows, lang):
+        input_ids, attention_mask = texts.padded(rows, pad_ids[lang])
+        return {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
+                "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
+
+    n_params = sum(p.numel() for p in trainable)
+    log.info("CLA %s: %s, %d steps, %d trainable parameters, device %s", kind,
+             ", ".join(f"{len(data[t])} {t} pairs" for t in tasks), total_steps, n_params, device)
+    used = {task: 0 for task in tasks}
+    running = torch.zeros((), device=device)
+    step = 0
+    model.train()
+    start = time.perf_counter()
+    for batches in schedule:
+        for group, rows in batches:
+            with torch.no_grad(), autocast:
+                target = encoders[group.partner](features(group.partner_texts, rows, group.partner))["sentence_embedding"]
+            with autocast:
+                own = model(features(group.own_texts, rows, "own"))["sentence_embedding"]
+            if group.task == PARAPHRASE:
+                loss = losses[PARAPHRASE](target, own)
+            else:
+                loss = losses[PARALLEL](own, target)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            used[group.task] += len(rows)
+            running += loss.detach()
+            step += 1
+            if step % LOG_EVERY == 0 or step == total_steps:
+                log.info("step %d/%d mean loss %.4f", step, total_steps, running.item() / ((step - 1) % LOG_EVERY + 1))
+                running.zero_()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    model.eval()
+    return {
+        "kind": kind,
+        "seconds": round(seconds, 3),
+        "steps": step,
+        "pairs": used,
+        "parameters": n_params,
+        "adapter": "adapters.ParBnConfig()",
+        "partners": sorted({g.partner for g in groups}),
+        "device": device,
+        **asdict(settings),
+    }
+
+
+def save_alignment_adapter(model, out_dir: str | Path, record: dict) -> None:
+    """Write the model's CLA adapter (safetensors) and its training record to `out_dir`."""
+    with atomic_output(out_dir) as tmp:
+        model[0].auto_model.save_adapter(str(tmp), ADAPTER_NAME, use_safetensors=True)
+        (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
+def _read_pairs(path: Path, what: str) -> list[tuple[str, str]]:
+    from modsent.training_views import read_view
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} view {path} does not exist")
+    rows = read_view(path)
+    bad = [i for i, r in enumerate(rows) if len(r) < 2]
+    if bad:
+        raise ValueError(f"{path}: row {bad[0]} has fewer than 2 texts (a {what} view has pivot text, target text)")
+    return [(r[0], r[1]) for r in rows]
+
+
+def train_alignment_adapter(
+    lang: str,
+    kind: str,
+    out_dir: str | Path,
+    *,
+    base_model: str,
+    store: str | Path = "results/modules",
+    cross: str | Path | None = None,
+    parallel: str | Path | None = None,
+    pivot: str = "en",
+    partner_parallel: Mapping[str, str | Path] | None = None,
+    settings: AlignmentSettings = AlignmentSettings(),
+    device: str = "auto",
+) -> dict:
+    """Train language `lang`'s CLA adapter of `kind` from the module store; write it to `out_dir`.
+
+    `cross` / `parallel` are the language's views (results/train/{lang}/cross.tsv,
+    parallel.tsv); `allpair` also needs `partner_parallel` (other non-pivot language ->
+    its parallel view), whose encoders come from the store too. Returns the record.
+    """
+    from modsent.encoder import build_encoder, compose_encoder
+    from modsent.languages import get_language
+
+    lang, pivot = get_language(lang).code, get_language(pivot).code
+    tasks = tasks_of(kind)
+    if lang == pivot:
+        raise ValueError(f"the pivot language {pivot!r} gets no CLA adapter")
+    partner_parallel = {get_language(k).code: Path(v) for k, v in (partner_parallel or {}).items()}
+    if partner_parallel and kind != "allpair":
+        raise ValueError(f"partner views only apply to kind 'allpair', not {kind!r}")
+    if lang in partner_parallel or pivot in partner_parallel:
+        raise ValueError(f"allpair partners must be other non-pivot languages, got {sorted(partner_parallel)}")
+    views = {PARAPHRASE: cross, PARALLEL: parallel}
+    for task in tasks:
+        if views[task] is None:
+            raise ValueError(f"CLA kind {kind!r} needs the {task} view of {lang!r}")
+    for path in [views[t] for t in tasks] + list(partner_parallel.values()):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"training view {path} does not exist")
+
+    data = {task: _read_pairs(Path(views[task]), task) for task in tasks}
+    translations = {}
+    for partner, path in partner_parallel.items():
+        translations[partner] = dict(_read_pairs(path, PARALLEL))
+    device = pick_device(device)
+    store = Path(store)
+    common = dict(base_model=base_model, store=store, pivot=pivot, device="cpu")
+    if kind == "c-jt":  # Mod_c-jt: X's tokenizer, embeddings and LA, no SE
+        if not (store / lang).is_dir():
+            raise FileNotFoundError(f"language module directory {store / lang} does not exist")
+        model = build_encoder(base_model, language_dir=store / lang, device="cpu")
+    else:
+        model = compose_encoder("mod_m", lang, **common)
+    pivot_encoder = compose_encoder("mod_m", pivot, **common)
+    partners = {p: compose_encoder("mod_m", p, **common) for p in translations}
+
+    record = train_cla(
+        model, pivot_encoder, kind=kind, cross=data.get(PARAPHRASE, ()), parallel=data.get(PARALLEL, ()),
+        pivot=pivot, partner_encoders=partners, translations=translations, settings=settings, device=device,
+    )
+    record.update(lang=lang, pivot=pivot, base_model=str(base_model), views={t: str(views[t]) for t in tasks})
+    save_alignment_adapter(model, out_dir, record)
+    log.info("CLA adapter %s written to %s (%.1f s, %d steps)", kind, out_dir, record["seconds"], record["steps"])
+    return record
+
+
+def _partner_arg(value: str) -> tuple[str, str]:
+    lang, sep, path = value.partition("=")
+    if not sep or not lang or not path:
+        raise argparse.ArgumentTypeError(f"expected LANG=PATH, got {value!r}")
+    return lang, path
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=train_alignment_adapter.__doc__)
+    p.add_argument("--lang", required=True)
+    p.add_argument("--kind", required=True, choices=ALIGNMENT_KINDS)
+    p.add_argument("--out", required=True)
+    p.add_argument("--base-model", required=True, help="hub id or local sentence-transformers directory")
+    p.add_argument("--store", default="results/modules", help="the module store (results/modules)")
+    p.add_argument("--cross", help="TSV view: pivot sentence, its paraphrase in LANG")
+    p.add_argument("--parallel", help="TSV view: pivot sentence, its translation in LANG")
+    p.add_argument("--pivot", default="en")
+    p.add_argument("--partner-parallel", type=_partner_arg, action="append", default=[],
+                   metavar="LANG=PATH", help="allpair: another language's parallel view (repeat)")
+    defaults = AlignmentSettings()
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--max-seq-length", type=int, default=defaults.max_seq_length)
+    p.add_argument("--warmup-ratio", type=float, default=defaults.warmup_ratio)
+    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    a = p.parse_args(argv)
+    setup_logging()
+    settings = AlignmentSettings(
+        batch_size=a.batch_size, learning_rate=a.learning_rate, epochs=a.epochs, max_seq_length=a.max_seq_length,
+        warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, seed=a.seed,
+    )
+    train_alignment_adapter(
+        a.lang, a.kind, a.out, base_model=a.base_model, store=a.store, cross=a.cross, parallel=a.parallel,
+        pivot=a.pivot, partner_parallel=dict(a.partner_parallel), settings=settings, device=a.device,
+    )
+
+
+if __name__ == "__main__":
+    main()

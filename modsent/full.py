@@ -1,0 +1,302 @@
+"""Full-parameter baselines (paper §4 "Monolithic Baselines", App. B.1).
+
+Every parameter of the base model trains with Multiple Negatives Ranking Loss (hard
+negatives where the data has them); seq 128, batch 128, lr 2e-5, 3 epochs per stage:
+
+    full_en   the pivot's (English, gold) paraphrase pairs
+    full_m    monolingual pairs of every language; each batch is in one random language
+    full_c    cross-lingual paraphrase pairs: anchor and positive each in a random language
+              (the hard negative in the positive's language)
+    full_mc   full_m, then full_c (3 + 3 epochs); continues from a trained Full_m if given
+
+The mono views are multi-parallel (the same row id is the same pair in every language),
+so an epoch is one pass over the pairs whatever the number of languages (the paper's
+600K per epoch): each pair is drawn in one language (full_m) or one language per side
+(full_c), redrawn every epoch. The model keeps the base model's architecture (e.g. LaBSE's CLS pooling + dense).
+Output: a sentence-transformers directory (safetensors) + full_config.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+
+log = logging.getLogger("modsent.full")
+
+FULL_VARIANTS = ("full_en", "full_m", "full_c", "full_mc")
+MONO, CROSS = "monolingual", "cross-lingual"
+STAGES = {"full_en": (MONO,), "full_m": (MONO,), "full_c": (CROSS,), "full_mc": (MONO, CROSS)}
+RECORD = "full_config.json"
+LOG_EVERY = 100
+
+
+@dataclass(frozen=True)
+class FullSettings:
+    """Hyper-parameters of each stage (paper App. B.1)."""
+
+    batch_size: int = 128
+    learning_rate: float = 2e-5
+    epochs: int = 3
+    max_seq_length: int = 128
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    seed: int = 42
+
+    def __post_init__(self):
+        if self.batch_size < 2:
+            raise ValueError(f"full batch_size must be at least 2 (in-batch negatives), got {self.batch_size}")
+        if self.epochs < 1 or self.learning_rate <= 0 or self.max_seq_length < 2:
+            raise ValueError(f"bad full-baseline settings: epochs={self.epochs}, learning_rate={self.learning_rate}, "
+                             f"max_seq_length={self.max_seq_length}")
+        if not 0 <= self.warmup_ratio <= 1 or self.weight_decay < 0:
+            raise ValueError(f"bad full-baseline settings: warmup_ratio={self.warmup_ratio}, "
+                             f"weight_decay={self.weight_decay}")
+
+
+class MultiParallelPairs:
+    """Several languages' mono views joined by row id (the same id = the same pair).
+
+    Languages built from the same source share every id; a language with its own source
+    (e.g. provided translations of another data set) adds ids only it has, which are then
+    drawn in that language alone.
+    """
+
+    def __init__(self, examples: Mapping[str, Sequence]):
+        self.languages = sorted(examples)
+        self.by_language = []
+        holders: dict[str, list[int]] = {}
+        for index, lang in enumerate(self.languages):
+            rows = {}
+            for example in examples[lang]:
+                if example.id in rows:
+                    raise ValueError(f"{lang}: row id {example.id!r} occurs twice in its mono view")
+                rows[example.id] = example
+                holders.setdefault(example.id, []).append(index)
+            self.by_language.append(rows)
+        self.ids = list(holders)
+        self.holders = [np.asarray(h) for h in holders.values()]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def draw_epoch(self, stage: str, rng: np.random.Generator):
+        """One epoch's (anchor, positive, negative) texts and each row's batch group (int array).
+
+        Every id once. MONO: the pair in one random language (of those that have it), the
+        group is the language, so every batch is monolingual. CROSS: the anchor's and the
+        positive's languages drawn independently, the negative in the positive's language.
+        Rows with and without a hard negative never share a group (MNRL batches are homogeneous).
+        """
+        n = len(self.ids)
+        first_draw, second_draw = rng.random(n), rng.random(n)
+        rows, first = [], np.zeros(n, dtype=np.int64)
+        for i, (row_id, langs) in enumerate(zip(self.ids, self.holders)):
+            first[i] = langs[int(first_draw[i] * len(langs))]
+            second = first[i] if stage == MONO else langs[int(second_draw[i] * len(langs))]
+            anchor_side, positive_side = self.by_language[first[i]][row_id], self.by_language[second][row_id]
+            rows.append((anchor_side.anchor, positive_side.positive, positive_side.negative))
+        has_negative = np.fromiter((bool(r[2]) for r in rows), dtype=np.int64, count=n)
+        groups = (first if stage == MONO else np.zeros(n, dtype=np.int64)) * 2 + has_negative
+        return rows, groups
+
+
+def epoch_batches(groups: np.ndarray, lengths: np.ndarray, batch_size: int, rng) -> list[np.ndarray]:
+    """Length-bucketed batches within each group, all groups' batches in random order."""
+    from modsent.sentence_encoding import length_bucketed_batches
+
+    batches = []
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        batches += [members[b] for b in length_bucketed_batches(lengths[members], batch_size, rng)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _steps(groups: np.ndarray, batch_size: int) -> int:
+    return int(sum(math.ceil(count / batch_size) for count in np.unique(groups, return_counts=True)[1]))
+
+
+def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSettings, device: str) -> dict:
+    """Train every parameter of `model` (a SentenceTransformer) for one stage; return its record."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    from modsent.losses import MultipleNegativesRankingLoss
+    from modsent.sentence_encoding import tokenize_texts
+
+    rng = np.random.default_rng((settings.seed, STAGES["full_mc"].index(stage)))
+    epochs = [pairs.draw_epoch(stage, rng) for _ in range(settings.epochs)]
+    total_steps = sum(_steps(groups, settings.batch_size) for _, groups in epochs)
+    model.to(device)
+    params = list(model.parameters())
+    for p in params:
+        p.requires_grad_(True)
+    optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay,
+                                  fused=device == "cuda")
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * settings.warmup_ratio), total_steps)
+    loss_fn = MultipleNegativesRankingLoss()
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
+    tokenizer = model[0].tokenizer
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    log.info("%s stage: %d languages, %d pairs, %d epochs, %d steps, device %s", stage, len(pairs.languages),
+             len(pairs), settings.epochs, total_steps, device)
+
+    model.train()
+    step, running = 0, torch.zeros((), device=device)
+    start = time.perf_counter()
+    for rows, groups in epochs:
+        n = len(rows)
+        with_negative = np.flatnonzero(groups % 2)
+        texts = tokenize_texts(tokenizer, [r[0] for r in rows] + [r[1] for r in rows]
+                               + [rows[i][2] for i in with_negative], settings.max_seq_length)
+        negative_row = np.full(n, -1, dtype=np.int64)
+        negative_row[with_negative] = 2 * n + np.arange(len(with_negative))
+        lengths = np.maximum(texts.lengths[:n], texts.lengths[n:2 * n])
+        lengths[with_negative] = np.maximum(lengths[with_negative], texts.lengths[negative_row[with_negative]])
+        for batch in epoch_batches(groups, lengths, settings.batch_size, rng):
+            negatives = negative_row[batch][negative_row[batch] >= 0]
+            input_ids, attention_mask = texts.padded(np.concatenate([batch, batch + n, negatives]), pad_id)
+            features = {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
+                        "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
+            with autocast:
+                embeddings = model(features)["sentence_embedding"]
+            b = len(batch)
+            loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(negatives) else None)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            running += loss.detach()
+            step += 1
+            if step % LOG_EVERY == 0 or step == total_steps:
+                log.info("step %d/%d mean loss %.4f", step, total_steps, running.item() / ((step - 1) % LOG_EVERY + 1))
+                running.zero_()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    model.eval()
+    return {"stage": stage, "seconds": round(time.perf_counter() - start, 3), "steps": step,
+            "pairs": len(pairs), "epochs": settings.epochs, "languages": pairs.languages}
+
+
+def read_mono_views(mono: Mapping[str, str | Path], pivot: str) -> MultiParallelPairs:
+    """The languages' mono views (results/train/{lang}/mono.tsv) joined by row id."""
+    from modsent.training_views import read_examples
+
+    if pivot not in mono:
+        raise ValueError(f"the pivot's mono view is needed (languages given: {sorted(mono)})")
+    for lang, path in mono.items():
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"mono view of {lang!r} {path} does not exist")
+    examples = {lang: read_examples(path) for lang, path in mono.items()}
+    try:
+        pairs = MultiParallelPairs(examples)
+    except ValueError as e:
+        raise ValueError(f"mono views {', '.join(map(str, mono.values()))}: {e}") from None
+    if len(pairs) < 2:
+        raise ValueError(f"{', '.join(map(str, mono.values()))}: {len(pairs)} pair(s); MNRL needs at least 2")
+    return pairs
+
+
+def train_full_baseline(
+    variant: str,
+    out_dir: str | Path,
+    *,
+    base_model: str,
+    mono: Mapping[str, str | Path],
+    pivot: str = "en",
+    start_from: str | Path | None = None,
+    settings: FullSettings = FullSettings(),
+    device: str = "auto",
+):
+    """Train full-parameter baseline `variant` on the languages' mono views; save it to `out_dir`.
+
+    `mono` maps each language to its mono view (results/train/{lang}/mono.tsv); full_en
+    uses the pivot's only. `start_from` (full_mc only) is a trained Full_m directory: the
+    monolingual stage is then skipped. Returns the trained SentenceTransformer (eval mode);
+    the training record is `out_dir`/full_config.json.
+    """
+    from sentence_transformers import SentenceTransformer
+
+    from modsent.languages import get_language
+
+    if variant not in FULL_VARIANTS:
+        raise ValueError(f"unknown full baseline {variant!r}; known: {', '.join(FULL_VARIANTS)}")
+    if start_from is not None and variant != "full_mc":
+        raise ValueError(f"start_from applies to full_mc only (it continues a Full_m), not {variant!r}")
+    if start_from is not None and not Path(start_from).is_dir():
+        raise FileNotFoundError(f"Full_m model {start_from} does not exist")
+    pivot = get_language(pivot).code
+    mono = {get_language(lang).code: Path(path) for lang, path in mono.items()}
+    if variant == "full_en":
+        mono = {pivot: mono[pivot]} if pivot in mono else mono
+    pairs = read_mono_views(mono, pivot)
+    stages = STAGES[variant][1:] if start_from is not None else STAGES[variant]
+
+    seed_everything(settings.seed)
+    device = pick_device(device)
+    model = SentenceTransformer(str(start_from or base_model), device="cpu")
+    records = [train_stage(model, stage, pairs, settings, device) for stage in stages]
+    record = {
+        "variant": variant,
+        "seconds": round(sum(r["seconds"] for r in records), 3),
+        "steps": sum(r["steps"] for r in records),
+        "stages": records,
+        "base_model": str(base_model),
+        "start_from": None if start_from is None else str(start_from),
+        "device": device,
+        **asdict(settings),
+    }
+    with atomic_output(out_dir) as tmp:
+        model.save(str(tmp), safe_serialization=True)
+        (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    log.info("%s written to %s (%.1f s, %d steps)", variant, out_dir, record["seconds"], record["steps"])
+    return model
+
+
+def _lang_path(value: str) -> tuple[str, str]:
+    lang, sep, path = value.partition("=")
+    if not sep or not lang or not path:
+        raise argparse.ArgumentTypeError(f"expected LANG=PATH, got {value!r}")
+    return lang, path
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=train_full_baseline.__doc__)
+    p.add_argument("--variant", required=True, choices=FULL_VARIANTS)
+    p.add_argument("--out", required=True)
+    p.add_argument("--base-model", required=True, help="hub id or local sentence-transformers directory")
+    p.add_argument("--mono", type=_lang_path, nargs="+", required=True, metavar="LANG=PATH",
+                   help="each language's mono view")
+    p.add_argument("--pivot", default="en")
+    p.add_argument("--start-from", help="full_mc: a trained Full_m directory to continue from")
+    defaults = FullSettings()
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--max-seq-length", type=int, default=defaults.max_seq_length)
+    p.add_argument("--warmup-ratio", type=float, default=defaults.warmup_ratio)
+    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    a = p.parse_args(argv)
+    setup_logging()
+    settings = FullSettings(
+        batch_size=a.batch_size, learning_rate=a.learning_rate, epochs=a.epochs, max_seq_length=a.max_seq_length,
+        warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, seed=a.seed,
+    )
+    train_full_baseline(a.variant, a.out, base_model=a.base_model, mono=dict(a.mono), pivot=a.pivot,
+                        start_from=a.start_from, settings=settings, device=a.device)
+
+
+if __name__ == "__main__":
+    main()
