@@ -1,1 +1,97 @@
-# rules for stage 'sentence_encoding' (filled in by its issue)
+# Sentence encoding (issue 4): per language an SE adapter (LoRA on all linear layers) on top
+# of its merged LA, trained with MNRL on its monolingual paraphrases; the w/o-LA ablation
+# (SE on the base model); and the module-size table (paper Table 4).
+import os
+import shlex
+
+from modsent.encoder import modules_needed
+
+_se = config["sentence_encoding"]
+SENTENCE_ENCODING_ARGS = shlex.join(
+    [f"--{key}={value}" for key, value in sorted(_se["lora"].items())]
+    + [f"--{key.replace('_', '-')}={value}" for key, value in sorted(_se.items()) if key != "lora"]
+    + ["--seed", str(config["seed"]), "--device", config["device"]]
+)
+
+
+def sentence_encoding_targets():
+    """The module-size table; it pulls in every module the configured variants use."""
+    return ["results/tables/modules.csv"]
+
+
+def configured_modules():
+    """Every trained module directory the configured variants compose encoders from."""
+    paths = {
+        p
+        for variant in VARIANTS
+        for lang in LANGS
+        for p in modules_needed(variant, lang, PIVOT)
+        if p.startswith("modules/") and os.path.basename(p) != "tokenizer"
+    }
+    return sorted(f"results/{p}" for p in paths)
+
+
+rule train_sentence_encoder:
+    input:
+        base=model_input(config["base_model"], TINY_ENCODER),
+        tokenizer="results/modules/{lang}/tokenizer",
+        la="results/modules/{lang}/la",
+        data="results/train/{lang}/mono.tsv",
+    output:
+        directory("results/modules/{lang}/se"),
+    log:
+        "logs/sentence_encoding/{lang}/se.log",
+    params:
+        base_model=BASE_MODEL,
+        language_dir=lambda wc: f"results/modules/{wc.lang}",
+        settings=SENTENCE_ENCODING_ARGS,
+    threads: threads_for("train_sentence_encoder", 4)
+    resources:
+        **resources_for("train_sentence_encoder", mem_mb=16000, runtime=120, gpu=1),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.sentence_encoding --base-model {params.base_model:q} --language-dir {params.language_dir}"
+        " --data {input.data} {params.settings} --out {output} > {log} 2>&1"
+
+
+# Mod_m w/o LA: the SE adapter trained directly on the base model, with its tokenizer.
+rule train_sentence_encoder_no_la:
+    input:
+        base=model_input(config["base_model"], TINY_ENCODER),
+        data="results/train/{lang}/mono.tsv",
+    output:
+        directory("results/modules/base/se-{lang}"),
+    log:
+        "logs/sentence_encoding/{lang}/se-no-la.log",
+    params:
+        base_model=BASE_MODEL,
+        settings=SENTENCE_ENCODING_ARGS,
+    threads: threads_for("train_sentence_encoder_no_la", 4)
+    resources:
+        **resources_for("train_sentence_encoder_no_la", mem_mb=16000, runtime=120, gpu=1),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.sentence_encoding --base-model {params.base_model:q}"
+        " --data {input.data} {params.settings} --out {output} > {log} 2>&1"
+
+
+rule module_sizes:
+    input:
+        base=model_input(config["base_model"], TINY_ENCODER),
+        modules=configured_modules(),
+    output:
+        "results/tables/modules.csv",
+    log:
+        "logs/sentence_encoding/module_sizes.log",
+    params:
+        base_model=BASE_MODEL,
+    threads: threads_for("module_sizes", 1)
+    resources:
+        **resources_for("module_sizes", mem_mb=8000, runtime=15),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.module_sizes --base-model {params.base_model:q} --out {output} {input.modules}"
+        " > {log} 2>&1"

@@ -1,0 +1,231 @@
+"""Compose the sentence encoder of (variant, language) from the module store.
+
+Every grid row is one `Variant` below: which modules a language activates (METHOD.md,
+Inference). Evaluation, the workflow's input lists (`modules_needed`) and users
+(`ModularEncoder`) all read the same table.
+
+Composition order for the modular variants:
+
+    base body -> language's tokenizer + embeddings, LA merged  (modsent.adapt)
+              -> mean pooling (the SE's pooling)
+              -> SE LoRA merged                                  (additive on top of LA)
+              -> CLA adapter, non-pivot languages only           (modsent.align)
+
+Merging keeps LA and SE additive (adapters' Stack of two LoRAs is not; METHOD.md, Traps)
+and leaves a plain model, so each composition is rebuilt from the store's safetensors
+files rather than saved and reloaded as a full model (a plain reload drops adapters).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from modsent.languages import get_language
+from modsent.lora import merge_saved_lora
+from modsent.utils import pick_device
+
+DEFAULT_POOLING = "mean"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The modules one grid row activates for a language."""
+
+    name: str
+    full: bool = False  # a full-parameter model at full/{name}
+    language_adapter: bool = False  # the language's tokenizer, embeddings and LA
+    sentence_encoder: str | None = None  # whose SE: "own" ({lang}/se), "pivot" ({pivot}/se), "no_la" (base/se-{lang})
+    alignment: str | None = None  # CLA kind ({lang}/cla-{kind}); never on the pivot
+    non_pivot_sentence_encoder: bool = True  # False for mod_c_jt: non-pivot languages get CLA only
+
+    def store_paths(self, lang: str, pivot: str) -> dict[str, str]:
+        """Role ("tokenizer", "la", "se", "cla") -> directory relative to the module store."""
+        if self.full or self.name == "base":
+            return {}
+        paths = {}
+        if self.language_adapter:
+            paths["tokenizer"] = f"{lang}/tokenizer"
+            paths["la"] = f"{lang}/la"
+        is_pivot = lang == pivot
+        if self.sentence_encoder and (is_pivot or self.non_pivot_sentence_encoder):
+            paths["se"] = {
+                "own": f"{lang}/se",
+                "pivot": f"{pivot}/se",
+                "no_la": f"base/se-{lang}",
+            }[self.sentence_encoder]
+        if self.alignment and not is_pivot:
+            paths["cla"] = f"{lang}/cla-{self.alignment}"
+        return paths
+
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v
+    for v in [
+        Variant("base"),
+        Variant("full_en", full=True),
+        Variant("full_m", full=True),
+        Variant("full_c", full=True),
+        Variant("full_mc", full=True),
+        Variant("mod_en", language_adapter=True, sentence_encoder="pivot"),
+        Variant("mod_m", language_adapter=True, sentence_encoder="own"),
+        Variant("mod_mc_pp", language_adapter=True, sentence_encoder="own", alignment="pp"),
+        Variant("mod_mc_pl", language_adapter=True, sentence_encoder="own", alignment="pl"),
+        Variant("mod_mc_jt", language_adapter=True, sentence_encoder="own", alignment="jt"),
+        Variant("mod_m_no_la", sentence_encoder="no_la"),
+        Variant("mod_c_jt", language_adapter=True, sentence_encoder="own", alignment="c-jt",
+                non_pivot_sentence_encoder=False),
+        Variant("mod_mc_jt_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair"),
+    ]
+}
+
+
+def get_variant(name: str) -> Variant:
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise ValueError(f"unknown variant {name!r}; known variants: {', '.join(VARIANTS)}") from None
+
+
+def modules_needed(variant: str, lang: str, pivot: str = "en") -> list[str]:
+    """Directories (relative to results/) that the encoder of (variant, lang) is built from."""
+    spec = get_variant(variant)
+    if spec.full:
+        return [f"full/{spec.name}"]
+    return [f"modules/{path}" for path in spec.store_paths(lang, pivot).values()]
+
+
+def _with_pooling(model, pooling: str):
+    """The model's transformer module followed by `pooling` (replaces the base's head, e.g. LaBSE's CLS + dense)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    transformer = model[0]
+    return SentenceTransformer(
+        modules=[transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)],
+        device="cpu",
+    )
+
+
+def recorded_pooling(se_dir: str | Path) -> str:
+    """The pooling an SE adapter was trained with (se_config.json)."""
+    path = Path(se_dir) / "se_config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{se_dir}: not an SE adapter directory (no se_config.json)")
+    return json.loads(path.read_text(encoding="utf-8"))["pooling"]
+
+
+def build_encoder(
+    base_model: str,
+    *,
+    language_dir: str | Path | None = None,
+    se_dir: str | Path | None = None,
+    cla_dir: str | Path | None = None,
+    pooling: str | None = None,
+    device: str | None = None,
+):
+    """Base model (+ a language's tokenizer, embeddings and LA) + SE + CLA, in eval mode.
+
+    `language_dir` is `modules/{lang}` (its tokenizer/ and la/); `pooling` defaults to the
+    SE's recorded pooling, else mean.
+    """
+    if pooling is None:
+        pooling = recorded_pooling(se_dir) if se_dir is not None else DEFAULT_POOLING
+    if language_dir is not None:
+        from modsent.adapt import load_language_encoder
+
+        model = load_language_encoder(base_model, language_dir)
+    else:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(base_model), device="cpu")
+    model = _with_pooling(model.to("cpu"), pooling)
+    if se_dir is not None:
+        merge_saved_lora(model[0].auto_model, se_dir)
+    if cla_dir is not None:
+        from modsent.align import apply_alignment_adapter
+
+        apply_alignment_adapter(model, cla_dir)
+    model.to(pick_device(device or "auto"))
+    model.eval()
+    return model
+
+
+def compose_encoder(
+    variant: str,
+    lang: str,
+    *,
+    base_model: str,
+    store: str | Path = "results/modules",
+    full_dir: str | Path = "results/full",
+    pivot: str = "en",
+    device: str | None = None,
+):
+    """The SentenceTransformer that encodes `lang` text for grid row `variant`."""
+    from sentence_transformers import SentenceTransformer
+
+    spec = get_variant(variant)
+    lang, pivot = get_language(lang).code, get_language(pivot).code
+    if spec.name == "base":
+        return SentenceTransformer(str(base_model), device=pick_device(device or "auto"))
+    if spec.full:
+        path = Path(full_dir) / spec.name
+        if not path.is_dir():
+            raise FileNotFoundError(f"variant {variant!r}: full model {path} does not exist")
+        return SentenceTransformer(str(path), device=pick_device(device or "auto"))
+    paths = {role: Path(store) / rel for role, rel in spec.store_paths(lang, pivot).items()}
+    missing = [str(p) for p in paths.values() if not p.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"variant {variant!r}, language {lang!r}: missing module(s) {', '.join(missing)}")
+    return build_encoder(
+        base_model,
+        language_dir=Path(store) / lang if spec.language_adapter else None,
+        se_dir=paths.get("se"),
+        cla_dir=paths.get("cla"),
+        device=device,
+    )
+
+
+class ModularEncoder:
+    """Encode text of any stored language; each language's encoder is composed on first use.
+
+        enc = ModularEncoder("results/modules", "sentence-transformers/LaBSE")
+        enc.encode(["Guten Morgen"], lang="de")
+    """
+
+    def __init__(
+        self,
+        store: str | Path,
+        base_model: str,
+        variant: str = "mod_mc_jt",
+        pivot: str = "en",
+        *,
+        full_dir: str | Path | None = None,
+        device: str | None = None,
+    ):
+        get_variant(variant)
+        self.store = Path(store)
+        self.base_model = base_model
+        self.variant = variant
+        self.pivot = get_language(pivot).code
+        self.full_dir = Path(full_dir) if full_dir is not None else self.store.parent / "full"
+        self.device = device
+        self._encoders = {}
+
+    def encoder(self, lang: str):
+        """The composed SentenceTransformer for `lang` (cached)."""
+        lang = get_language(lang).code
+        if lang not in self._encoders:
+            self._encoders[lang] = compose_encoder(
+                self.variant, lang, base_model=self.base_model, store=self.store,
+                full_dir=self.full_dir, pivot=self.pivot, device=self.device,
+            )
+        return self._encoders[lang]
+
+    def encode(self, sentences: list[str], lang: str, batch_size: int = 64, normalize: bool = False):
+        """Embeddings (numpy, one row per sentence) of `sentences`, all in language `lang`."""
+        return self.encoder(lang).encode(
+            list(sentences), batch_size=batch_size, normalize_embeddings=normalize,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
