@@ -1,1 +1,122 @@
-# rules for stage 'specialize' (filled in by its issue)
+# Monolingual specialisation (issue 4): per language its monolingual text, a new tokenizer
+# of the base tokenizer's type, FOCUS-initialised embeddings and the language adapter (LA).
+# Module store: results/modules/{lang}/{tokenizer,focus,la}.
+import json
+import shlex
+
+from modsent.corpus import monolingual_spec
+
+
+def _cli_options(section, keys):
+    """--key=value options of a config section (the values every language shares)."""
+    return shlex.join([f"--{key.replace('_', '-')}={section[key]}" for key in keys])
+
+
+_la = config["language_adaptation"]
+LANGUAGE_ADAPTATION_ARGS = " ".join([
+    _cli_options(_la, ["steps", "batch_size", "seq_len", "learning_rate", "warmup_steps", "weight_decay",
+                       "mlm_probability", "checkpoint_every", "log_every"]),
+    shlex.join([f"--lora-{key}={value}" for key, value in sorted(_la["lora"].items())]),
+    "--compile" if _la["compile"] else "",
+    shlex.join(["--seed", str(config["seed"]), "--device", config["device"]]),
+])
+
+
+def monolingual_text_files(wildcards):
+    """The local text files a language's monolingual text is read from (hub sources are no input)."""
+    return [s["path"] for s in monolingual_spec(config, wildcards.lang)["sources"] if s["format"] == "text"]
+
+
+rule monolingual_corpus:
+    input:
+        monolingual_text_files,
+    output:
+        "results/corpus/{lang}.txt",
+    log:
+        "logs/specialize/{lang}/corpus.log",
+    params:
+        spec=lambda wc: json.dumps(monolingual_spec(config, wc.lang)),
+    threads: threads_for("monolingual_corpus", 1)
+    resources:
+        **resources_for("monolingual_corpus", mem_mb=4000, runtime=240),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.corpus --spec {params.spec:q} --out {output} > {log} 2>&1"
+
+
+rule train_tokenizer:
+    input:
+        base=model_input(config["base_model"], TINY_ENCODER),
+        corpus="results/corpus/{lang}.txt",
+    output:
+        directory("results/modules/{lang}/tokenizer"),
+    log:
+        "logs/specialize/{lang}/tokenizer.log",
+    params:
+        base_model=BASE_MODEL,
+        settings=_cli_options(config["tokenizer"], ["vocab_size", "max_sentences"]),
+    threads: threads_for("train_tokenizer", 4)
+    resources:
+        **resources_for("train_tokenizer", mem_mb=32000, runtime=180),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "RAYON_NUM_THREADS={threads} python -m modsent.tokenizer --base-model {params.base_model:q}"
+        " --corpus {input.corpus} {params.settings} --out {output} > {log} 2>&1"
+
+
+rule focus_embeddings:
+    input:
+        base=model_input(config["base_model"], TINY_ENCODER),
+        tokenizer="results/modules/{lang}/tokenizer",
+        corpus="results/corpus/{lang}.txt",
+    output:
+        directory("results/modules/{lang}/focus"),
+    log:
+        "logs/specialize/{lang}/focus.log",
+    params:
+        base_model=BASE_MODEL,
+        settings=_cli_options(config["focus"], ["fasttext_dim", "fasttext_epochs", "fasttext_min_count",
+                                                "fasttext_bucket", "max_sentences"]),
+        seed=config["seed"],
+    threads: threads_for("focus_embeddings", 8)
+    resources:
+        **resources_for("focus_embeddings", mem_mb=32000, runtime=240),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.focus --base-model {params.base_model:q} --tokenizer {input.tokenizer}"
+        " --corpus {input.corpus} {params.settings} --threads {threads} --seed {params.seed}"
+        " --out {output} > {log} 2>&1"
+
+
+# The costliest stage (paper: 20 h per language on an A100). Checkpoints go to
+# results/checkpoints/la/{lang}, which no rule declares: Snakemake deletes the outputs of a
+# failed job (a Slurm time limit sends SIGTERM; the job writes a checkpoint and exits 143),
+# but not this directory, so running the workflow again (or --retries) resumes there.
+# The job removes it once the module is written.
+rule train_language_adapter:
+    input:
+        base=model_input(config["base_model"], TINY_ENCODER),
+        tokenizer="results/modules/{lang}/tokenizer",
+        focus="results/modules/{lang}/focus",
+        corpus="results/corpus/{lang}.txt",
+    output:
+        directory("results/modules/{lang}/la"),
+    log:
+        "logs/specialize/{lang}/la.log",
+    params:
+        base_model=BASE_MODEL,
+        checkpoints="results/checkpoints/la/{lang}",
+        settings=LANGUAGE_ADAPTATION_ARGS,
+    threads: threads_for("train_language_adapter", 8)
+    resources:
+        **resources_for("train_language_adapter", mem_mb=32000, runtime=24 * 60, gpu=1),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.adapt --base-model {params.base_model:q} --tokenizer {input.tokenizer}"
+        " --embeddings {input.focus}/embeddings.safetensors --corpus {input.corpus}"
+        " --checkpoint-dir {params.checkpoints} {params.settings} --threads {threads}"
+        " --out {output} > {log} 2>&1"

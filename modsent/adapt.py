@@ -1,0 +1,587 @@
+"""Language adaptation (LA): masked language modelling on a language's monolingual text.
+
+Trainable: the language's new embedding matrix (FOCUS-initialised), LoRA on the
+attention query/key/value of every layer, and an MLM head. LaBSE and mE5 checkpoints
+ship no MLM head, so we initialise one: BERT's transform (dense, activation, LayerNorm)
+and an output projection TIED to the new embeddings, as BERT and XLM-R were pretrained.
+Tying keeps the FOCUS-initialised matrix as the output space from step 0 (an untied
+50K x 768 decoder would start random and cost 38M more trainable parameters) and lets
+every masked prediction train the embeddings directly. The body stays frozen.
+
+Speed (the costliest stage): texts are tokenised once into a flat token file, cut into
+fixed chunks of seq_len (no padding, no attention mask, so SDPA runs its fastest
+kernels); masking is vectorised on the device with a fixed number of masked positions
+per chunk; the vocabulary projection is computed only at those positions; bf16
+autocast and fused AdamW on CUDA; torch.compile behind `compile`.
+
+Resumable: every `checkpoint_every` steps (and on SIGTERM, which Slurm sends at a time
+limit) the trainable tensors, optimizer, scheduler, RNG states and step are written
+atomically to the checkpoint directory; starting the job again resumes from there and
+ends where an uninterrupted run ends. Batches are a function of the step (a seeded
+permutation of the chunks per epoch), so no data-loader state is needed.
+
+Module store (`out_dir`): embeddings.safetensors {"weight"}, lora.safetensors +
+lora_config.json (modsent.lora, names relative to the bare encoder), mlm_head.safetensors,
+la_config.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from modsent.lora import ATTENTION_QKV, LoraConfig, add_lora, merge_saved_lora, save_lora
+from modsent.tokenizer import check_corpus, read_lines
+from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+
+log = logging.getLogger("modsent.adapt")
+
+TERMINATED_EXIT_CODE = 128 + signal.SIGTERM
+
+
+@dataclass(frozen=True)
+class AdaptationConfig:
+    """LA hyperparameters (config section `language_adaptation`; paper: 200K steps, batch 128)."""
+
+    steps: int = 200_000
+    batch_size: int = 128
+    seq_len: int = 256
+    learning_rate: float = 5e-5
+    warmup_steps: int = 0
+    weight_decay: float = 0.0
+    mlm_probability: float = 0.15
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    checkpoint_every: int = 1000
+    log_every: int = 100
+    compile: bool = False
+    seed: int = 42
+
+    def result_settings(self) -> dict:
+        """The settings that change the trained weights (not how often we log or save)."""
+        settings = asdict(self)
+        for name in ("checkpoint_every", "log_every", "compile"):
+            settings.pop(name)
+        settings["lora"]["targets"] = list(settings["lora"]["targets"])
+        return settings
+
+
+class TrainingInterrupted(RuntimeError):
+    """SIGTERM arrived: a checkpoint was written and training stopped (start again to resume)."""
+
+
+# ---------------------------------------------------------------------------------------
+# Model
+
+
+class MaskedLMHead(nn.Module):
+    """BERT's MLM head: dense -> activation -> LayerNorm -> projection onto the tied embeddings + bias."""
+
+    def __init__(self, hidden_size: int, vocab_size: int, hidden_act: str = "gelu",
+                 layer_norm_eps: float = 1e-12, initializer_range: float = 0.02):
+        from transformers.activations import ACT2FN
+
+        super().__init__()
+        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.activation = ACT2FN[hidden_act]
+        self.layer_norm = nn.LayerNorm(hidden_size, eps=layer_norm_eps)
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+        nn.init.normal_(self.dense.weight, std=initializer_range)
+        nn.init.zeros_(self.dense.bias)
+
+    def forward(self, hidden: torch.Tensor, embedding_weight: torch.Tensor) -> torch.Tensor:
+        return F.linear(self.layer_norm(self.activation(self.dense(hidden))), embedding_weight, self.bias)
+
+
+def set_word_embeddings(encoder: nn.Module, weight: torch.Tensor, pad_token_id: int) -> None:
+    """Replace the encoder's input word embeddings by `weight` [vocab, hidden] (resizing the model)."""
+    old = encoder.get_input_embeddings()
+    if weight.ndim != 2 or weight.shape[1] != old.weight.shape[1]:
+        raise ValueError(
+            f"embeddings of shape {tuple(weight.shape)} do not fit the encoder's hidden size {old.weight.shape[1]}"
+        )
+    # XLM-R derives position ids from the pad id: a new pad id would shift every position.
+    position_padding = getattr(getattr(encoder, "embeddings", None), "padding_idx", None)
+    if position_padding is not None and position_padding != pad_token_id:
+        raise ValueError(
+            f"the language's tokenizer pads with id {pad_token_id}, the base model's position ids "
+            f"assume {position_padding}: the tokenizer must keep the base tokenizer's special-token ids"
+        )
+    new = nn.Embedding.from_pretrained(weight.detach().clone(), freeze=False, padding_idx=pad_token_id)
+    encoder.set_input_embeddings(new.to(old.weight.device, old.weight.dtype))
+    encoder.config.vocab_size = weight.shape[0]
+    encoder.config.pad_token_id = pad_token_id
+
+
+class MaskedLanguageModel(nn.Module):
+    """A bare encoder (BertModel / XLMRobertaModel) with the language's embeddings, LoRA(q,k,v)
+    and a tied MLM head; only those are trainable. `forward` returns the MLM loss."""
+
+    def __init__(self, encoder: nn.Module, embeddings: torch.Tensor, pad_token_id: int, lora: LoraConfig):
+        super().__init__()
+        for parameter in encoder.parameters():
+            parameter.requires_grad_(False)
+        set_word_embeddings(encoder, embeddings, pad_token_id)
+        add_lora(encoder, lora)
+        config = encoder.config
+        self.encoder = encoder
+        self.head = MaskedLMHead(config.hidden_size, embeddings.shape[0], config.hidden_act,
+                                 config.layer_norm_eps, config.initializer_range)
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def forward(self, input_ids: torch.Tensor, positions: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        # embeddings + encoder without the pooler and without an attention mask (chunks are full)
+        hidden = self.encoder.encoder(self.encoder.embeddings(input_ids=input_ids))[0]
+        picked = hidden.gather(1, positions.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
+        logits = self.head(picked.flatten(0, 1), self.encoder.get_input_embeddings().weight)
+        return F.cross_entropy(logits.float(), labels.flatten())
+
+
+def mask_tokens(input_ids: torch.Tensor, special_ids: torch.Tensor, *, count: int, mask_id: int,
+                vocab_size: int, generator: torch.Generator):
+    """BERT masking with a fixed count per row (static shapes, no host sync): pick `count`
+    random non-special positions per row; 80% become [MASK], 10% a random token, 10% stay.
+
+    Returns (masked ids, positions [rows, count], labels [rows, count]), on the input's device.
+    """
+    rows, length = input_ids.shape
+    scores = torch.rand(rows, length, device=input_ids.device, generator=generator)
+    scores.masked_fill_(torch.isin(input_ids, special_ids), -1.0)
+    positions = scores.topk(count, dim=1).indices
+    labels = input_ids.gather(1, positions)
+    choice = torch.rand(rows, count, device=input_ids.device, generator=generator)
+    random_tokens = torch.randint(vocab_size, (rows, count), device=input_ids.device, generator=generator)
+    replaced = torch.where(choice < 0.8, torch.full_like(labels, mask_id),
+                           torch.where(choice < 0.9, random_tokens, labels))
+    return input_ids.scatter(1, positions, replaced), positions, labels
+
+
+# ---------------------------------------------------------------------------------------
+# Data: one flat token file, cut into chunks
+
+
+@dataclass(frozen=True)
+class ChunkFormat:
+    """How a chunk is framed: the tokenizer's prefix/suffix specials (BERT: [CLS] ... [SEP])."""
+
+    prefix: tuple[int, ...]
+    suffix: tuple[int, ...]
+    mask_id: int
+    pad_id: int
+    special_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, tokenizer) -> "ChunkFormat":
+        if tokenizer.mask_token_id is None or tokenizer.pad_token_id is None:
+            raise ValueError(f"{type(tokenizer).__name__} has no mask or pad token: it cannot be used for MLM")
+        probe_with = tokenizer("a", add_special_tokens=True)["input_ids"]
+        probe = tokenizer("a", add_special_tokens=False)["input_ids"]
+        start = next(i for i in range(len(probe_with)) if probe_with[i:i + len(probe)] == probe)
+        return cls(tuple(probe_with[:start]), tuple(probe_with[start + len(probe):]), tokenizer.mask_token_id,
+                   tokenizer.pad_token_id, tuple(sorted(set(tokenizer.all_special_ids))))
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 24):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _corpus_stamp(corpus: Path) -> dict:
+    stat = corpus.stat()
+    return {"path": str(corpus.resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def tokenize_corpus(tokenizer, corpus: Path, out_dir: Path, fingerprint: str, separator: tuple[int, ...]) -> np.ndarray:
+    """The corpus as one flat token array (lines joined by `separator`), cached in `out_dir`."""
+    meta_path, data_path = out_dir / "tokens.json", out_dir / "tokens.bin"
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta["fingerprint"] == fingerprint:
+            return np.memmap(data_path, dtype=meta["dtype"], mode="r", shape=(meta["count"],))
+    dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max else np.int32
+    out_dir.mkdir(parents=True, exist_ok=True)
+    count, lines = 0, read_lines(corpus, 2**63 - 1)
+    with atomic_output(data_path) as tmp, tmp.open("wb") as out:
+        while batch := [line for _, line in zip(range(10_000), lines)]:
+            ids = tokenizer(batch, add_special_tokens=False)["input_ids"]
+            flat = np.fromiter((t for seq in ids for t in (*seq, *separator)), dtype=dtype)
+            flat.tofile(out)
+            count += len(flat)
+    meta = {"fingerprint": fingerprint, "dtype": np.dtype(dtype).name, "count": count}
+    with atomic_output(meta_path) as tmp:
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+    log.info("tokenised %s: %d tokens", corpus, count)
+    return np.memmap(data_path, dtype=dtype, mode="r", shape=(count,))
+
+
+class ChunkBatches:
+    """Batch `step` = rows of a per-epoch seeded permutation of fixed-length chunks."""
+
+    def __init__(self, tokens: np.ndarray, chunk_format: ChunkFormat, seq_len: int, batch_size: int, seed: int):
+        content = seq_len - len(chunk_format.prefix) - len(chunk_format.suffix)
+        self.chunks = tokens[: len(tokens) // content * content].reshape(-1, content)
+        self.prefix = torch.tensor(chunk_format.prefix, dtype=torch.long)
+        self.suffix = torch.tensor(chunk_format.suffix, dtype=torch.long)
+        self.batch_size, self.seed = batch_size, seed
+        self._permutations: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def _permutation(self, epoch: int) -> np.ndarray:
+        if epoch not in self._permutations:
+            self._permutations = {epoch: np.random.default_rng([self.seed, epoch]).permutation(len(self))}
+        return self._permutations[epoch]
+
+    def batch(self, step: int) -> torch.Tensor:
+        """[batch_size, seq_len] token ids of step `step` (CPU)."""
+        positions = np.arange(step * self.batch_size, (step + 1) * self.batch_size)
+        epochs = positions // len(self)
+        rows = np.empty(len(positions), dtype=np.int64)
+        for epoch in np.unique(epochs):
+            in_epoch = epochs == epoch
+            rows[in_epoch] = self._permutation(int(epoch))[positions[in_epoch] % len(self)]
+        body = torch.from_numpy(self.chunks[rows].astype(np.int64))
+        return torch.cat([self.prefix.expand(len(rows), -1), body, self.suffix.expand(len(rows), -1)], dim=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Training
+
+
+class AdaptationTrainer:
+    """One optimisation step of LA on a device; the benchmark times exactly this."""
+
+    def __init__(self, model: MaskedLanguageModel, chunk_format: ChunkFormat, config: AdaptationConfig, device: str):
+        self.model = model.to(device).train()
+        self.config, self.device = config, device
+        self.special_ids = torch.tensor(chunk_format.special_ids, device=device)
+        self.mask_id = chunk_format.mask_id
+        text_length = config.seq_len - len(chunk_format.prefix) - len(chunk_format.suffix)
+        self.masked_per_row = max(1, round(config.mlm_probability * text_length))
+        self.vocab_size = model.head.bias.shape[0]
+        self.generator = torch.Generator(device=device).manual_seed(config.seed)
+        cuda = device.startswith("cuda")
+        self.optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=config.learning_rate,
+                                           weight_decay=config.weight_decay, fused=cuda or None)
+        warmup, total = config.warmup_steps, config.steps
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: s / warmup if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
+        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda)
+        self.loss_fn = torch.compile(self.model) if config.compile else self.model
+
+    def step(self, input_ids: torch.Tensor) -> torch.Tensor:
+        input_ids = input_ids.to(self.device, non_blocking=True)
+        masked, positions, labels = mask_tokens(
+            input_ids, self.special_ids, count=self.masked_per_row, mask_id=self.mask_id,
+            vocab_size=self.vocab_size, generator=self.generator)
+        with self.autocast:
+            loss = self.loss_fn(masked, positions, labels)
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss.detach()
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def save_checkpoint(self, root: Path, step: int, progress: dict) -> None:
+        """Write the full training state for `step` atomically; keep only the newest."""
+        root.mkdir(parents=True, exist_ok=True)
+        final = root / f"step-{step:09d}"
+        with atomic_output(final) as tmp:
+            tmp.mkdir()
+            save_file({n: p.detach().cpu().contiguous() for n, p in self.model.named_parameters() if p.requires_grad},
+                      str(tmp / "trainable.safetensors"))
+            optimizer_state = self.optimizer.state_dict()
+            save_file({f"{index}.{key}": value.detach().cpu().contiguous()
+                       for index, state in optimizer_state["state"].items() for key, value in state.items()},
+                      str(tmp / "optimizer.safetensors"))
+            rng = {"torch": torch.get_rng_state(), "mask": self.generator.get_state().cpu()}
+            if torch.cuda.is_available():
+                rng.update({f"cuda.{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
+            save_file(rng, str(tmp / "rng.safetensors"))
+            state = {"step": step, "param_groups": optimizer_state["param_groups"],
+                     "scheduler": self.scheduler.state_dict(), **progress}
+            (tmp / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+        with atomic_output(root / "latest") as tmp:
+            tmp.write_text(final.name, encoding="utf-8")
+        for old in root.glob("step-*"):
+            if old.name != final.name:
+                shutil.rmtree(old)
+
+    def load_checkpoint(self, root: Path, fingerprint: str) -> dict | None:
+        """Restore the newest checkpoint under `root` if it was made with `fingerprint`
+        (same inputs and settings); return its state (step, progress) or None."""
+        pointer = root / "latest"
+        if not pointer.is_file():
+            return None
+        directory = root / pointer.read_text(encoding="utf-8").strip()
+        state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
+        if state["fingerprint"] != fingerprint:
+            log.warning("the checkpoint %s is from other inputs or settings: starting afresh", directory)
+            return None
+        trainable = load_file(str(directory / "trainable.safetensors"))
+        parameters = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name, value in trainable.items():
+                parameters[name].copy_(value)
+        flat = load_file(str(directory / "optimizer.safetensors"))
+        optimizer_state: dict[int, dict] = {}
+        for key, value in flat.items():
+            index, name = key.split(".", 1)
+            optimizer_state.setdefault(int(index), {})[name] = value
+        self.optimizer.load_state_dict({"state": optimizer_state, "param_groups": state["param_groups"]})
+        self.scheduler.load_state_dict(state["scheduler"])
+        rng = load_file(str(directory / "rng.safetensors"))
+        torch.set_rng_state(rng["torch"])
+        self.generator.set_state(rng["mask"])
+        if torch.cuda.is_available() and "cuda.0" in rng:
+            torch.cuda.set_rng_state_all([rng[f"cuda.{i}"] for i in range(torch.cuda.device_count())])
+        return state
+
+
+class _TerminationFlag:
+    """Turns SIGTERM into a flag the training loop polls (handler restored on exit)."""
+
+    def __init__(self):
+        self.raised = False
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+        except ValueError:  # not the main thread: no handler, Slurm's SIGKILL follows anyway
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame):
+        self.raised = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+
+def _load_inputs(tokenizer_dir: Path, embeddings_path: Path, corpus: Path):
+    """Read and check the small inputs, before the base model or any training."""
+    from transformers import AutoTokenizer
+
+    check_corpus(corpus)
+    if not tokenizer_dir.is_dir():
+        raise FileNotFoundError(f"tokenizer directory not found: {tokenizer_dir}")
+    if not embeddings_path.is_file():
+        raise FileNotFoundError(f"embeddings file not found: {embeddings_path}")
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    embeddings = load_file(str(embeddings_path))
+    if "weight" not in embeddings:
+        raise ValueError(f"{embeddings_path}: no 'weight' tensor (keys: {sorted(embeddings)})")
+    weight = embeddings["weight"].float()
+    if weight.shape[0] != len(tokenizer):
+        raise ValueError(f"{embeddings_path} has {weight.shape[0]} rows, the tokenizer {tokenizer_dir} {len(tokenizer)} tokens")
+    return tokenizer, weight
+
+
+def load_base_encoder(base_model: str | Path, device: str = "cpu"):
+    """The bare HF encoder of a sentence-transformers model (hub id or local dir), SDPA attention."""
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(base_model), device=device, model_kwargs={"attn_implementation": "sdpa"})
+    return st[0].auto_model
+
+
+def train_language_adapter(
+    base_model: str | Path,
+    tokenizer_dir: str | Path,
+    embeddings_path: str | Path,
+    corpus: str | Path,
+    out_dir: str | Path,
+    *,
+    config: AdaptationConfig = AdaptationConfig(),
+    checkpoint_dir: str | Path | None = None,
+    device: str = "auto",
+) -> Path:
+    """Train the language's embeddings, LA LoRA and MLM head by MLM on `corpus`; write the LA module.
+
+    Checkpoints (and the tokenised corpus) live in `checkpoint_dir` (default: a sibling
+    "<out_dir>.checkpoints"); a later call with the same inputs resumes there. The
+    directory is removed after the module is written. Raises TrainingInterrupted after
+    writing a checkpoint when SIGTERM arrives.
+    """
+    tokenizer_dir, embeddings_path, corpus, out_dir = map(Path, (tokenizer_dir, embeddings_path, corpus, out_dir))
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else out_dir.with_name(out_dir.name + ".checkpoints")
+    tokenizer, weight = _load_inputs(tokenizer_dir, embeddings_path, corpus)
+    chunk_format = ChunkFormat.of(tokenizer)
+    if config.seq_len <= len(chunk_format.prefix) + len(chunk_format.suffix) + 1:
+        raise ValueError(f"seq_len {config.seq_len} leaves no room for text between the special tokens")
+
+    corpus_stamp = _corpus_stamp(corpus)
+    tokenizer_digest = _file_digest(tokenizer_dir / "tokenizer.json")
+    tokens = tokenize_corpus(tokenizer, corpus, checkpoint_dir / "data",
+                             hashlib.sha256(json.dumps([corpus_stamp, tokenizer_digest]).encode()).hexdigest(),
+                             chunk_format.suffix)
+    batches = ChunkBatches(tokens, chunk_format, config.seq_len, config.batch_size, config.seed)
+    if len(batches) == 0:
+        raise ValueError(f"{corpus} holds {len(tokens)} tokens: too few for one sequence of {config.seq_len} tokens")
+    log.info("%d tokens -> %d chunks of %d tokens (%.2f epochs in %d steps)", len(tokens), len(batches),
+             config.seq_len, config.steps * config.batch_size / len(batches), config.steps)
+
+    seed_everything(config.seed)
+    device = pick_device(device)
+    encoder = load_base_encoder(base_model)
+    model = MaskedLanguageModel(encoder, weight, chunk_format.pad_id, config.lora)
+    trainer = AdaptationTrainer(model, chunk_format, config, device)
+    fingerprint = hashlib.sha256(json.dumps({
+        "settings": config.result_settings(), "base_model": str(base_model), "corpus": corpus_stamp,
+        "tokenizer": tokenizer_digest, "embeddings": _file_digest(embeddings_path),
+    }, sort_keys=True).encode()).hexdigest()
+
+    progress = {"fingerprint": fingerprint, "seconds": 0.0, "tokens_seen": 0}
+    first_step = 0
+    resumed = trainer.load_checkpoint(checkpoint_dir, fingerprint)
+    if resumed is not None:
+        first_step = resumed["step"]
+        progress.update(seconds=resumed["seconds"], tokens_seen=resumed["tokens_seen"])
+        log.info("resumed from step %d (%s)", first_step, checkpoint_dir)
+    log.info("LA on %s: %d trainable parameters, %s", device,
+             sum(p.numel() for p in model.trainable_parameters()), config)
+
+    tokens_per_step = config.batch_size * config.seq_len
+    with _TerminationFlag() as terminated:
+        started = interval_start = time.time()
+        loss_sum, interval_steps = torch.zeros((), device=device), 0
+        for step in range(first_step, config.steps):
+            loss_sum += trainer.step(batches.batch(step))
+            interval_steps += 1
+            done = step + 1
+            if done % config.log_every == 0 or done == config.steps:
+                now = time.time()
+                log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s", done, config.steps,
+                         loss_sum.item() / interval_steps, trainer.scheduler.get_last_lr()[0],
+                         interval_steps * tokens_per_step / (now - interval_start))
+                loss_sum.zero_()
+                interval_steps, interval_start = 0, now
+            if terminated.raised or (done % config.checkpoint_every == 0 and done < config.steps):
+                state = dict(progress, seconds=progress["seconds"] + time.time() - started,
+                             tokens_seen=progress["tokens_seen"] + (done - first_step) * tokens_per_step)
+                trainer.save_checkpoint(checkpoint_dir, done, state)
+                if terminated.raised:
+                    raise TrainingInterrupted(f"SIGTERM: checkpoint at step {done} in {checkpoint_dir}")
+        seconds = progress["seconds"] + time.time() - started
+        tokens_seen = progress["tokens_seen"] + (config.steps - first_step) * tokens_per_step
+
+    with atomic_output(out_dir) as tmp:
+        tmp.mkdir()
+        save_file({"weight": model.encoder.get_input_embeddings().weight.detach().float().cpu().contiguous()},
+                  str(tmp / "embeddings.safetensors"))
+        save_lora(model.encoder, config.lora, tmp)
+        save_file({k: v.detach().float().cpu().contiguous() for k, v in model.head.state_dict().items()},
+                  str(tmp / "mlm_head.safetensors"))
+        la_config = {
+            "base_model": str(base_model), "vocab_size": int(weight.shape[0]), "hidden_size": int(weight.shape[1]),
+            "pad_token_id": chunk_format.pad_id, "mlm_head": "transform + bias; output projection tied to embeddings",
+            "steps": config.steps, "seconds": round(seconds, 1), "tokens_seen": tokens_seen,
+            "device": device, "settings": config.result_settings(),
+        }
+        (tmp / "la_config.json").write_text(json.dumps(la_config, indent=2), encoding="utf-8")
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    log.info("LA module written to %s (%.0f s of training)", out_dir, seconds)
+    return out_dir
+
+
+# ---------------------------------------------------------------------------------------
+# Using a trained language module
+
+
+def apply_language_adapter(model: nn.Module, la_dir: str | Path) -> None:
+    """Give a bare encoder (BertModel / XLMRobertaModel, e.g. `SentenceTransformer[0].auto_model`)
+    the language's trained embeddings and MERGE its LA LoRA into query/key/value (additive)."""
+    la_dir = Path(la_dir)
+    config_path = la_dir / "la_config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"not a language-adaptation module (no la_config.json): {la_dir}")
+    la_config = json.loads(config_path.read_text(encoding="utf-8"))
+    weight = load_file(str(la_dir / "embeddings.safetensors"))["weight"]
+    set_word_embeddings(model, weight, la_config["pad_token_id"])
+    merge_saved_lora(model, la_dir)
+
+
+def load_language_encoder(base_model: str | Path, lang_dir: str | Path, device: str | None = None):
+    """The base sentence encoder with a language's tokenizer and LA applied (module store
+    `results/modules/{lang}`: `tokenizer/`, `la/`)."""
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    lang_dir = Path(lang_dir)
+    st = SentenceTransformer(str(base_model), device=device)
+    tokenizer = AutoTokenizer.from_pretrained(str(lang_dir / "tokenizer"))
+    tokenizer.model_max_length = st[0].max_seq_length
+    apply_language_adapter(st[0].auto_model, lang_dir / "la")
+    # sentence-transformers 5.x: `tokenizer` is a read-only view of `processor`
+    st[0].processor = tokenizer
+    st[0].input_formatter.processor = tokenizer
+    return st
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=train_language_adapter.__doc__)
+    p.add_argument("--base-model", required=True, help="sentence-transformers hub id or local directory")
+    p.add_argument("--tokenizer", required=True, help="the language's tokenizer directory")
+    p.add_argument("--embeddings", required=True, help="FOCUS embeddings.safetensors")
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--checkpoint-dir", help="resumable state (default: <out>.checkpoints)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--steps", type=int, default=AdaptationConfig.steps)
+    p.add_argument("--batch-size", type=int, default=AdaptationConfig.batch_size)
+    p.add_argument("--seq-len", type=int, default=AdaptationConfig.seq_len)
+    p.add_argument("--learning-rate", type=float, default=AdaptationConfig.learning_rate)
+    p.add_argument("--warmup-steps", type=int, default=AdaptationConfig.warmup_steps)
+    p.add_argument("--weight-decay", type=float, default=AdaptationConfig.weight_decay)
+    p.add_argument("--mlm-probability", type=float, default=AdaptationConfig.mlm_probability)
+    p.add_argument("--lora-r", type=int, default=LoraConfig.r)
+    p.add_argument("--lora-alpha", type=int, default=LoraConfig.alpha)
+    p.add_argument("--lora-dropout", type=float, default=LoraConfig.dropout)
+    p.add_argument("--checkpoint-every", type=int, default=AdaptationConfig.checkpoint_every)
+    p.add_argument("--log-every", type=int, default=AdaptationConfig.log_every)
+    p.add_argument("--compile", action="store_true", help="torch.compile the training step")
+    p.add_argument("--seed", type=int, default=AdaptationConfig.seed)
+    p.add_argument("--threads", type=int, help="CPU threads of torch (the job's share of the machine)")
+    a = p.parse_args(argv)
+    setup_logging()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    config = AdaptationConfig(
+        steps=a.steps, batch_size=a.batch_size, seq_len=a.seq_len, learning_rate=a.learning_rate,
+        warmup_steps=a.warmup_steps, weight_decay=a.weight_decay, mlm_probability=a.mlm_probability,
+        lora=LoraConfig(r=a.lora_r, alpha=a.lora_alpha, dropout=a.lora_dropout, targets=ATTENTION_QKV),
+        checkpoint_every=a.checkpoint_every, log_every=a.log_every, compile=a.compile, seed=a.seed,
+    )
+    try:
+        train_language_adapter(a.base_model, a.tokenizer, a.embeddings, a.corpus, a.out, config=config,
+                               checkpoint_dir=a.checkpoint_dir, device=a.device)
+    except TrainingInterrupted as stop:
+        log.warning("%s", stop)
+        raise SystemExit(TERMINATED_EXIT_CODE) from None
+
+
+if __name__ == "__main__":
+    main()
