@@ -135,7 +135,7 @@ def build_encoder(
     if language_dir is not None:
         from modsent.adapt import load_language_encoder
 
-        model = load_language_encoder(base_model, language_dir)
+        model = load_language_encoder(base_model, language_dir, device="cpu")
     else:
         from sentence_transformers import SentenceTransformer
 
