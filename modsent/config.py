@@ -62,6 +62,9 @@ def validate_config(config: dict) -> dict:
                 lines.append(f"{_where(e)}: {e.message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     _check_languages(config)
+    from modsent.translate import check_translate_config  # the MT stage's own checks
+
+    check_translate_config(config)
     return config
 
 
