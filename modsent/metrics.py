@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import pearsonr, spearmanr
-from sklearn.linear_model import LogisticRegression
 
 # Rows of one similarity block in xsim: 1024 x 10k float32 is 40 MB.
 XSIM_BLOCK_ROWS = 1024
@@ -21,6 +19,25 @@ def l2_normalise(x: np.ndarray, dtype=np.float64) -> np.ndarray:
     """Rows scaled to unit length (a zero row becomes NaN and shows up in the score)."""
     x = np.asarray(x, dtype=dtype)
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def pearson(x, y) -> float:
+    """Pearson correlation (numpy only: every scoring job is a process, so imports count)."""
+    x = np.asarray(x, dtype=np.float64) - np.mean(x)
+    y = np.asarray(y, dtype=np.float64) - np.mean(y)
+    return float((x @ y) / np.sqrt((x @ x) * (y @ y)))
+
+
+def average_ranks(x) -> np.ndarray:
+    """Ranks starting at 1, ties sharing their average rank (as scipy's rankdata)."""
+    x = np.asarray(x, dtype=np.float64)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    return (first + (counts + 1) / 2)[inverse]
+
+
+def spearman(x, y) -> float:
+    return pearson(average_ranks(x), average_ranks(y))
 
 
 def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -33,7 +50,7 @@ def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def sts_spearman(emb1: np.ndarray, emb2: np.ndarray, gold: Sequence[float]) -> float:
     """STS score: Spearman x100 between pair cosines and gold similarity."""
-    return float(100 * spearmanr(cosine_rows(emb1, emb2), np.asarray(gold, dtype=np.float64)).statistic)
+    return 100 * spearman(cosine_rows(emb1, emb2), gold)
 
 
 def _mean_top_k_cosines(queries: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
@@ -115,7 +132,7 @@ def rsim(emb_a: np.ndarray, emb_b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ValueError(f"parallel corpora must have the same shape: {a.shape} vs {b.shape}")
     upper_i, upper_j = np.triu_indices(len(a), k=1)
-    return float(pearsonr((a @ a.T)[upper_i, upper_j], (b @ b.T)[upper_i, upper_j]).statistic)
+    return pearson((a @ a.T)[upper_i, upper_j], (b @ b.T)[upper_i, upper_j])
 
 
 def classification_accuracy(train_x: np.ndarray, train_y: Sequence, test_x: np.ndarray, test_y: Sequence,
@@ -125,6 +142,8 @@ def classification_accuracy(train_x: np.ndarray, train_y: Sequence, test_x: np.n
     Monolingual and zero-shot cross-lingual settings differ only in which language's
     embeddings are the train and test sets.
     """
+    from sklearn.linear_model import LogisticRegression  # imported here: scoring jobs start fast
+
     classifier = LogisticRegression(max_iter=max_iter, random_state=seed)
     classifier.fit(np.asarray(train_x), np.asarray(train_y))
     return float(100 * np.mean(classifier.predict(np.asarray(test_x)) == np.asarray(test_y)))

@@ -192,3 +192,17 @@ def test_multiple_choice_uses_cosine_not_dot_product():
     assert metrics.multiple_choice_accuracy(context, options, [0, 1]) == 50.0
     with pytest.raises(ValueError):
         metrics.multiple_choice_accuracy(context, options[:1], [1, 1])
+
+
+def test_numpy_spearman_and_pearson_match_scipy_with_ties():
+    from scipy import stats
+
+    from modsent.metrics import average_ranks, pearson, spearman
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.integers(0, 5, 40).astype(float)  # many ties
+        y = rng.normal(size=40)
+        np.testing.assert_allclose(average_ranks(x), stats.rankdata(x))
+        assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+        assert pearson(y, y ** 3) == pytest.approx(stats.pearsonr(y, y ** 3).statistic, abs=1e-12)
