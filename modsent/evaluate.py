@@ -61,21 +61,37 @@ def embed_texts(encoder, texts_path: str | Path, out_path: str | Path, *, batch_
 
 
 class EmbeddingLookup:
-    """Embeddings of arbitrary texts of one dataset, served from the per-language cache."""
+    """Embeddings of arbitrary texts of one dataset, served from the per-language cache.
 
-    def __init__(self, texts_dir: str | Path, embeddings_dir: str | Path):
+    `embeddings` is a directory holding `<lang>.npy` files, or a mapping lang -> .npy path
+    (the workflow shares one cache between variants whose encoder of a language is the same).
+    """
+
+    def __init__(self, texts_dir: str | Path, embeddings):
         self.texts_dir = Path(texts_dir)
-        self.embeddings_dir = Path(embeddings_dir)
+        if isinstance(embeddings, dict):
+            self._paths = {lang: Path(path) for lang, path in embeddings.items()}
+        else:
+            self._paths = None
+            self._dir = Path(embeddings)
         self._cache: dict[str, tuple[dict[str, int], np.ndarray]] = {}
+
+    def _npy(self, lang: str) -> Path:
+        if self._paths is None:
+            return self._dir / f"{lang}.npy"
+        if lang not in self._paths:
+            raise KeyError(f"no embeddings were given for language {lang!r}")
+        return self._paths[lang]
 
     def _load(self, lang: str):
         if lang not in self._cache:
             texts = read_texts(self.texts_dir / f"{lang}.txt")
-            emb = np.load(self.embeddings_dir / f"{lang}.npy")
+            npy = self._npy(lang)
+            emb = np.load(npy)
             if len(texts) != len(emb):
                 raise ValueError(
-                    f"{self.embeddings_dir / f'{lang}.npy'} has {len(emb)} rows but "
-                    f"{self.texts_dir / f'{lang}.txt'} has {len(texts)} texts: rerun the embedding job"
+                    f"{npy} has {len(emb)} rows but {self.texts_dir / f'{lang}.txt'} has "
+                    f"{len(texts)} texts: rerun the embedding job"
                 )
             self._cache[lang] = ({t: i for i, t in enumerate(texts)}, emb)
         return self._cache[lang]
@@ -237,7 +253,8 @@ def main(argv=None) -> None:
     s.add_argument("--unit", required=True)
     s.add_argument("--variant", required=True)
     s.add_argument("--texts-dir", required=True)
-    s.add_argument("--embeddings-dir", required=True)
+    s.add_argument("--embeddings", nargs="+", required=True, metavar="LANG=NPY",
+                   help="the cached embeddings of each language of the unit")
     s.add_argument("--pivot", default="en")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
@@ -260,7 +277,7 @@ def main(argv=None) -> None:
         log.info("%s: %s embeddings", a.out, emb.shape)
     else:
         dataset = open_dataset(a.dataset, json.loads(a.spec), a.languages.split(","))
-        lookup = EmbeddingLookup(a.texts_dir, a.embeddings_dir)
+        lookup = EmbeddingLookup(a.texts_dir, dict(item.split("=", 1) for item in a.embeddings))
         scores = score_unit(dataset, a.unit, lookup, pivot=a.pivot, seed=a.seed)
         write_score_rows(score_rows(a.variant, dataset, a.unit, scores), a.out)
         for s_ in scores:

@@ -3,7 +3,7 @@
 # "all" (language bias over every bilingual pair of a multi-parallel STS set).
 import json
 
-from modsent.encoder import modules_needed
+from modsent.encoder import VARIANTS as VARIANT_ORDER, modules_needed
 from modsent.evaluate import open_dataset, scoring_units
 
 # Opened at parse time: a missing data file fails here, before any job runs.
@@ -34,6 +34,20 @@ def score_files():
 
 def skipped_items():
     return [[name, item, reason] for name, ds in EVAL_DATASETS.items() for item, reason in ds.skipped()]
+
+
+def embedding_variant(variant, lang):
+    """The variant whose embedding cache `variant` uses for `lang`: the first one in the
+    grid's order built from the same modules (e.g. English is LA + SE in every Mod variant),
+    so one encoder encodes each text once."""
+    needed = modules_needed(variant, lang, PIVOT)
+    if variant == "base" or not needed:
+        return variant
+    return next(name for name in VARIANT_ORDER if modules_needed(name, lang, PIVOT) == needed)
+
+
+def embeddings_of(variant, dataset, lang):
+    return f"results/eval/embeddings/{embedding_variant(variant, lang)}/{dataset}/{lang}.npy"
 
 
 def encoder_inputs(wildcards):
@@ -90,10 +104,7 @@ rule score_unit:
         texts=lambda wc: expand(
             "results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_UNITS[wc.dataset][wc.unit]
         ),
-        embeddings=lambda wc: expand(
-            "results/eval/embeddings/{variant}/{dataset}/{lang}.npy",
-            variant=wc.variant, dataset=wc.dataset, lang=EVAL_UNITS[wc.dataset][wc.unit],
-        ),
+        embeddings=lambda wc: [embeddings_of(wc.variant, wc.dataset, lang) for lang in EVAL_UNITS[wc.dataset][wc.unit]],
     output:
         "results/eval/scores/{variant}/{dataset}/{unit}.csv",
     log:
@@ -101,6 +112,9 @@ rule score_unit:
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
         languages=lambda wc: ",".join(EVAL_UNITS[wc.dataset][wc.unit]),
+        embeddings=lambda wc, input: " ".join(
+            f"{lang}={path}" for lang, path in zip(EVAL_UNITS[wc.dataset][wc.unit], input.embeddings)
+        ),
         pivot=PIVOT,
         seed=config["seed"],
     threads: threads_for("score_unit", 1)
@@ -112,5 +126,5 @@ rule score_unit:
         "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
         " --languages {params.languages} --unit {wildcards.unit} --variant {wildcards.variant}"
         " --texts-dir results/eval/texts/{wildcards.dataset}"
-        " --embeddings-dir results/eval/embeddings/{wildcards.variant}/{wildcards.dataset}"
+        " --embeddings {params.embeddings}"
         " --pivot {params.pivot} --seed {params.seed} --out {output} > {log} 2>&1"
