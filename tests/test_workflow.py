@@ -1,0 +1,116 @@
+"""The workflow end to end on tiny models: a finished two-language run, then dry-runs that
+show adding a language, removing one and adding a dataset schedule only what they should;
+a forced rerun of one chain reproduces its numbers; the HTML report."""
+
+import csv
+import shutil
+
+import pytest
+
+from workflow_helpers import default_config, dry_run_jobs, run_snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+# A subset of the grid that has every kind of job: per-language modules (mod_m, mod_mc_jt),
+# a multilingual full baseline (full_m) and all-pair alignment (both need every language).
+VARIANTS = ["base", "full_m", "mod_m", "mod_mc_jt", "mod_mc_jt_allpair"]
+FIRST_DATASETS = ["stsb", "flores", "sib"]
+# Jobs that by their nature read every language, and what is computed from their outputs.
+EVERY_LANGUAGE_RULES = {"train_full_baseline", "train_alignment_adapter_allpair", "module_sizes",
+                        "aggregate_scores", "render_tables", "plot_scores", "all"}
+EVERY_LANGUAGE_VARIANTS = {"full_m", "mod_mc_jt_allpair"}
+
+
+def _config(workdir, name, languages, datasets):
+    all_datasets = default_config()["evaluation"]["datasets"]
+    return write_config(
+        workdir, name, languages=languages, variants=VARIANTS,
+        evaluation={"batch_size": 64, "max_seq_length": 64, "datasets": {d: all_datasets[d] for d in datasets}},
+    )
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("workflow")
+    config = _config(workdir, "config.yaml", ["en", "fr"], FIRST_DATASETS)
+    run_snakemake(workdir, config, timeout=3000)
+    return workdir
+
+
+def _languages_of(wildcards) -> set[str]:
+    langs = set()
+    if "lang" in wildcards:
+        langs.add(wildcards["lang"])
+    if "unit" in wildcards and wildcards["unit"] != "all":
+        langs.update(wildcards["unit"].split("-"))
+    return langs
+
+
+def test_the_run_produced_tables_modules_and_plots(finished):
+    tables = finished / "results" / "tables"
+    with open(tables / "scores.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["variant"] for r in rows} == set(VARIANTS)
+    assert {r["dataset"] for r in rows} == set(FIRST_DATASETS)
+    assert {r["unit"] for r in rows if r["dataset"] == "flores"} == {"en-fr"}
+    table = (tables / "table1.md").read_text()
+    for label in ("Base", "Full_m", "Mod_m", "Mod_mc-jt"):
+        assert f"| {label} |" in table
+    assert (tables / "modules.csv").is_file()
+    assert any((tables / "plots").glob("cross_flores_xsim_*.png"))
+
+
+def test_nothing_left_to_do(finished):
+    assert dry_run_jobs(finished, finished / "config.yaml") == []
+
+
+def test_adding_a_language_schedules_only_its_jobs(finished):
+    config = _config(finished, "add_de.yaml", ["en", "fr", "de"], FIRST_DATASETS)
+    jobs = dry_run_jobs(finished, config)
+    for rule, wildcards in jobs:
+        if rule in EVERY_LANGUAGE_RULES:
+            assert wildcards.get("_reason"), f"{rule}: the dry-run gives no reason"
+            continue
+        if wildcards.get("variant") in EVERY_LANGUAGE_VARIANTS or wildcards.get("unit") == "all":
+            continue
+        assert "de" in _languages_of(wildcards), f"{rule} {wildcards} does not involve the new language"
+    scheduled = {(rule, wc.get("lang"), wc.get("unit"), wc.get("variant")) for rule, wc in jobs}
+    for expected in [("train_language_adapter", "de", None, None), ("train_sentence_encoder", "de", None, None),
+                     ("score_unit", None, "de-fr", "mod_mc_jt"), ("score_unit", None, "de", "base")]:
+        assert expected in scheduled, expected
+    assert not any(rule == "train_language_adapter" and wc.get("lang") == "fr" for rule, wc in jobs)
+    full = [wc for rule, wc in jobs if rule == "train_full_baseline"]
+    assert full and all("input" in wc["_reason"].lower() for wc in full)
+
+
+def test_removing_a_language_reruns_only_the_aggregation(finished):
+    config = _config(finished, "remove_fr.yaml", ["en"], FIRST_DATASETS)
+    jobs = dry_run_jobs(finished, config)
+    assert jobs
+    assert {rule for rule, _ in jobs} <= EVERY_LANGUAGE_RULES | {"embed_texts", "score_unit"}
+    # only results of the multilingual models (retrained without fr) are recomputed
+    assert all(wc.get("variant") in EVERY_LANGUAGE_VARIANTS for rule, wc in jobs if rule in ("embed_texts", "score_unit"))
+
+
+def test_adding_a_dataset_runs_only_its_evaluation(finished):
+    config = _config(finished, "add_dataset.yaml", ["en", "fr"], FIRST_DATASETS + ["tatoeba"])
+    jobs = dry_run_jobs(finished, config)
+    rules = {rule for rule, _ in jobs}
+    assert rules == {"eval_texts", "embed_texts", "score_unit", "aggregate_scores", "render_tables",
+                     "plot_scores", "all"}
+    assert {wc["dataset"] for rule, wc in jobs if "dataset" in wc} == {"tatoeba"}
+
+
+def test_a_forced_rerun_of_one_chain_reproduces_its_scores(finished, tmp_path):
+    target = "results/eval/scores/mod_mc_jt/stsb/en-fr.csv"
+    before = (finished / target).read_text()
+    shutil.copy(finished / target, tmp_path / "before.csv")
+    run_snakemake(finished, finished / "config.yaml", target, "--forceall", timeout=2400)
+    assert (finished / target).read_text() == before
+
+
+def test_report_holds_tables_and_plots(finished):
+    report = finished / "report.html"
+    run_snakemake(finished, finished / "config.yaml", "--report", str(report), timeout=600)
+    html = report.read_text(errors="replace")
+    assert "table1.html" in html and "scores.csv" in html and ".png" in html
