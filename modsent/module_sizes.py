@@ -17,6 +17,8 @@ from pathlib import Path
 from modsent.utils import atomic_output, setup_logging
 
 COLUMNS = ["step", "module", "lang", "parameters", "percent_of_base", "training_seconds", "path"]
+# Row order of the table: the pipeline's order, as in the paper's Table 4.
+MODULE_ORDER = ["embedding layer", "language adapter", "SE adapter", "SE adapter (w/o LA)", "CLA adapter"]
 
 
 def safetensors_parameters(path: Path) -> int:
@@ -83,6 +85,11 @@ def describe_module(module_dir: str | Path) -> list[dict]:
     raise ValueError(f"{module_dir}: not a module directory this table knows (la, se, base/se-<lang>, cla-<kind>)")
 
 
+def _table_order(row: dict) -> tuple:
+    kind = "CLA adapter" if row["module"].startswith("CLA adapter") else row["module"]
+    return MODULE_ORDER.index(kind), row["module"], row["lang"]
+
+
 def base_parameters(base_model: str) -> int:
     from sentence_transformers import SentenceTransformer
 
@@ -92,6 +99,7 @@ def base_parameters(base_model: str) -> int:
 def module_sizes(base_model: str, module_dirs: list[str | Path], out_csv: str | Path) -> list[dict]:
     """Write the module-size table for `module_dirs` (sizes relative to `base_model`) and return its rows."""
     described = [row for d in module_dirs for row in describe_module(d)]  # bad paths fail before the model loads
+    described.sort(key=_table_order)
     base = base_parameters(base_model)
     rows = [{"step": "base", "module": "base model", "lang": "", "parameters": base,
              "training_seconds": None, "path": str(base_model)}] + described
