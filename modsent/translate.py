@@ -111,16 +111,13 @@ def check_translate_config(config: dict) -> None:
         try:
             nllb_language_token(lang)
         except ValueError:
-            errors.append(f"config['languages']: NLLB-200 has no language {lang!r}, so it cannot be machine-translated; "
+            role = "translated from" if lang == pivot_lang else "machine-translated"
+            errors.append(f"config['languages']: NLLB-200 has no language {lang!r}, so it cannot be {role}; "
                           f"remove it or give data.provided_translations.{lang}")
     if (needs_mt or pivot_lang not in provided) and not data["paraphrase"]:
         users = needs_mt + ([pivot_lang] if pivot_lang not in provided else [])
         errors.append(f"config['data']['paraphrase'] is empty, but {users} take their data from the English "
                       "paraphrase sets")
-    for name, spec in data["paraphrase"].items():
-        if spec.get("columns") is not None and len(spec["columns"]) not in (2, 3):
-            errors.append(f"config['data']['paraphrase'][{name!r}]['columns']: name 2 or 3 columns "
-                          f"(anchor, positive[, negative]), got {spec['columns']}")
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     data["provided_translations"] = provided
