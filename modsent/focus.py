@@ -73,11 +73,12 @@ def train_token_fasttext(text_path: Path, model_path: Path, *, dim: int, epochs:
     """CBOW fastText on tokenised text (deepfocus's settings: cbow, 10 negatives), a small bucket count."""
     import fasttext
 
-    # fastText 0.9.x initialises its input matrix in 10 blocks, one per thread: with fewer
-    # than 10 threads the rest is left uninitialised (garbage or NaN after earlier allocations).
+    # fastText 0.9.x initialises its input matrix in blocks of size/10 elements, one block per
+    # thread: with fewer than 11 threads part of it (at least the size % 10 tail) is left
+    # uninitialised, garbage or NaN once the process has freed memory before.
     model = fasttext.train_unsupervised(
         str(text_path), model="cbow", dim=dim, epoch=epochs, minCount=min_count, neg=10,
-        bucket=bucket, thread=max(threads, 10), verbose=0,
+        bucket=bucket, thread=max(threads, 11), verbose=0,
     )
     model.save_model(str(model_path))
     return model

@@ -6,14 +6,17 @@ import gzip
 import json
 
 import pytest
+import yaml
 
-from modsent.config import ConfigError, validate_config
+from modsent.config import ConfigError, default_config_path, validate_config
 from modsent.corpus import main, monolingual_spec, write_monolingual_corpus
 
 
 def _config(monolingual: dict) -> dict:
-    return validate_config({"languages": ["en", "de"], "base_model": "tiny-random",
-                            "data": {"monolingual": monolingual}})
+    """The embedded default config with `monolingual` as its data.monolingual section."""
+    config = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
+    config["data"]["monolingual"] = monolingual
+    return validate_config(config)
 
 
 def test_local_files_in_order_up_to_the_caps(tmp_path):

@@ -106,12 +106,18 @@ def test_missing_tokenizer_fails_clearly(tmp_path, language):
 
 
 def test_only_rare_new_tokens_fail_clearly(tmp_path, language):
-    """The base model's own text plus one line of new characters: the only new tokens are too rare."""
-    corpus = tmp_path / "target.txt"
-    corpus.write_text("\n".join(pseudo_text(1) + ["жщ ыэ"]) + "\n", encoding="utf-8")
-    tokenizer = train_tokenizer(language["encoder"], corpus, tmp_path / "tok", vocab_size=300)
-    with pytest.raises(ValueError, match="new tokens occurs 3 times"):
-        focus_embeddings(language["encoder"], tokenizer, corpus, tmp_path / "out", fasttext_dim=8,
+    """The base vocabulary with its last three tokens replaced by strings the text never holds."""
+    from transformers import AutoTokenizer, BertTokenizerFast
+
+    base = AutoTokenizer.from_pretrained(str(language["encoder"]))
+    vocab = sorted(base.get_vocab(), key=base.get_vocab().get)
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab[:-3] + ["ʒʒ1", "ʒʒ2", "ʒʒ3"]) + "\n", encoding="utf-8")
+    BertTokenizerFast(vocab_file=str(vocab_file)).save_pretrained(str(tmp_path / "tok"))
+    corpus = tmp_path / "base.txt"
+    corpus.write_text("\n".join(pseudo_text(1)) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="none of the 3 new tokens occurs 3 times"):
+        focus_embeddings(language["encoder"], tmp_path / "tok", corpus, tmp_path / "out", fasttext_dim=8,
                          fasttext_min_count=3)
     assert not (tmp_path / "out").exists()
 
