@@ -179,7 +179,10 @@ def convert_nllb(model: str, out_dir: str | Path, *, quantization: str | None = 
         raise ValueError(f"{model}: model_type {model_type!r} is not an NLLB (m2m_100) checkpoint")
     t0 = time.perf_counter()
     with atomic_output(out_dir) as tmp:
-        TransformersConverter(model, low_cpu_mem_usage=True).convert(str(tmp), quantization=quantization, force=True)
+        # float16 targets lose nothing by loading in float16, and need half the memory (3.3B: 6.6 GB)
+        half = quantization in ("float16", "int8_float16")
+        TransformersConverter(model, load_as_float16=half, low_cpu_mem_usage=True).convert(
+            str(tmp), quantization=quantization, force=True)
         AutoTokenizer.from_pretrained(model).save_pretrained(str(tmp))
     log.info("converted %s -> %s (quantization %s) in %.1f s", model, out_dir, quantization, time.perf_counter() - t0)
     return Path(out_dir)

@@ -180,6 +180,14 @@ def test_check_translate_config():
         _config(translate={"beam": 4})
 
 
+def test_convert_with_quantization_and_run_on_the_cpu(tiny_nllb, tmp_path):
+    out = translate.convert_nllb(str(tiny_nllb / "hf"), tmp_path / "fp16", quantization="float16")
+    assert (out / "model.bin").stat().st_size < 0.7 * (tiny_nllb / "model.bin").stat().st_size
+    assert (out / "tokenizer.json").is_file()
+    nt = NllbTranslator(out, device="cpu", compute_type="float16")  # not on a CPU: falls back
+    assert len(list(nt.translate(["the cat sits", "a dog"], "fr", max_length=3))) == 2
+
+
 def test_convert_rejects_what_is_not_nllb(tmp_path):
     (tmp_path / "bert").mkdir()
     (tmp_path / "bert" / "config.json").write_text('{"model_type": "bert"}')
