@@ -136,6 +136,7 @@ rule translate_shard:
         dataset="|".join(map(re.escape, PARAPHRASE_SETS)) or "(?!)",
         shard=r"\d+",
     params:
+        pivot=PIVOT,
         shards=TRANSLATE["shards"],
         decoding=shlex.join([
             "--beam-size", str(TRANSLATE["beam_size"]), "--max-length", str(TRANSLATE["max_length"]),
@@ -150,7 +151,7 @@ rule translate_shard:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.translate shard --source {input.source} --model {input.model}"
-        " --lang {wildcards.lang} --source-lang {PIVOT} --shard {wildcards.shard} --num-shards {params.shards}"
+        " --lang {wildcards.lang} --source-lang {params.pivot} --shard {wildcards.shard} --num-shards {params.shards}"
         " {params.decoding} --threads {threads} --out {output} > {log} 2>&1"
 
 
@@ -182,6 +183,7 @@ rule training_views:
     log:
         "logs/train/views/{lang}.log",
     params:
+        pivot=PIVOT,
         args=view_args,
         out_dir=lambda wc: f"results/train/{wc.lang}",
     threads: threads_for("training_views", 1)
@@ -190,5 +192,5 @@ rule training_views:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.training_views --lang {wildcards.lang} --pivot {PIVOT} {params.args}"
+        "python -m modsent.training_views --lang {wildcards.lang} --pivot {params.pivot} {params.args}"
         " --out-dir {params.out_dir} > {log} 2>&1"
