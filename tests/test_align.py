@@ -263,3 +263,18 @@ def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
     # English composes without a CLA, so its embeddings are the same in every variant
     np.testing.assert_array_equal(compose_encoder("mod_mc_jt", "en", **base).encode(EN),
                                   compose_encoder("mod_m", "en", **base).encode(EN))
+
+
+def test_frozen_side_is_embedded_once_exactly_as_the_encoder_would(tiny_encoder):
+    from modsent.align import _frozen_embeddings
+    from modsent.sentence_encoding import tokenize_texts
+
+    pivot = _encoder(tiny_encoder)
+    texts = EN + ["a much longer sentence about the cat and the dog in the park today"]
+    tokens = tokenize_texts(pivot.tokenizer, texts, 32)
+    rows = np.array([8, 0, 3, 5, 1])  # unsorted, some rows left out
+    embedded = _frozen_embeddings(pivot, tokens, rows, pivot.tokenizer.pad_token_id, 2, "cpu",
+                                  torch.autocast("cuda", enabled=False))
+    expected = pivot.encode([texts[i] for i in rows], convert_to_tensor=True)
+    torch.testing.assert_close(embedded[torch.from_numpy(rows)], expected, atol=1e-5, rtol=1e-5)
+    assert not embedded[[2, 4, 6, 7]].any(), "rows the schedule does not use are not embedded"
