@@ -118,6 +118,8 @@ def check_translate_config(config: dict) -> None:
         users = needs_mt + ([pivot_lang] if pivot_lang not in provided else [])
         errors.append(f"config['data']['paraphrase'] is empty, but {users} take their data from the English "
                       "paraphrase sets")
+    for name in sorted(set(data["paraphrase"]) & {"source", "shards"}):  # results/mt/{source,shards}/ are taken
+        errors.append(f"config['data']['paraphrase'][{name!r}]: a reserved name, choose another")
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     data["provided_translations"] = provided

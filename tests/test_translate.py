@@ -176,6 +176,8 @@ def test_check_translate_config():
     assert sorted(config["data"]["provided_translations"]) == ["de", "en", "fr"]
     with pytest.raises(ConfigError, match=r"provided_translations'\]\['es'\]: not a language"):
         check_translate_config(_config(data={"provided_translations": {"es": provided}}))
+    with pytest.raises(ConfigError, match=r"\['source'\]: a reserved name"):
+        check_translate_config(_config(data={"paraphrase": {"source": {"format": "raw", "path": "s.tsv"}}}))
     with pytest.raises(ConfigError, match="unknown key"):
         _config(translate={"beam": 4})
 
