@@ -31,8 +31,6 @@ import argparse
 import hashlib
 import json
 import logging
-import math
-import os
 import shutil
 import signal
 import time
@@ -290,6 +288,9 @@ class AdaptationTrainer:
         self.loss_fn = torch.compile(self.model) if config.compile else self.model
 
     def step(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """One optimisation step on a [batch, seq_len] CPU batch; returns the loss (on the device, no sync)."""
+        if self.device.startswith("cuda"):
+            input_ids = input_ids.pin_memory()  # asynchronous copy: the CPU goes on to the next batch
         input_ids = input_ids.to(self.device, non_blocking=True)
         masked, positions, labels = mask_tokens(
             input_ids, self.special_ids, count=self.masked_per_row, mask_id=self.mask_id,

@@ -141,7 +141,7 @@ def test_load_language_encoder_uses_the_new_tokenizer(inputs, trained, tmp_path)
 
     encoder = load_language_encoder(inputs["base"], lang_dir, device="cpu")
     expected_ids = AutoTokenizer.from_pretrained(str(lang_dir / "tokenizer"))(text)["input_ids"]
-    assert encoder.tokenize([text])["input_ids"][0].tolist() == expected_ids
+    assert encoder.preprocess([text])["input_ids"][0].tolist() == expected_ids
     assert encoder[0].tokenizer.vocab_size == 120
     first = encoder.encode([text, "ein hund"], convert_to_tensor=True)
     again = load_language_encoder(inputs["base"], lang_dir, device="cpu").encode([text, "ein hund"], convert_to_tensor=True)
