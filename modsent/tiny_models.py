@@ -25,15 +25,18 @@ from modsent.utils import atomic_output, seed_everything
 
 def train_wordpiece_tokenizer(texts, vocab_size: int):
     """A BERT (WordPiece, uncased) fast tokenizer trained on `texts`."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertTokenizerFast
+
+    from modsent.wordpiece import learn_wordpiece_vocab, pretokenize
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
-    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
+    vocab = learn_wordpiece_vocab(pretokenize(tok, texts), vocab_size, specials)
+    tok.model = models.WordPiece({piece: i for i, piece in enumerate(vocab)}, unk_token="[UNK]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
