@@ -152,6 +152,10 @@ def _partner_assignment(pivot_texts, pivot: str, translations: Mapping[str, Mapp
     for row, text in enumerate(pivot_texts):
         choices = [pivot] + [lang for lang in languages[1:] if text in translations[lang]]
         assigned[choices[rng.integers(len(choices))]].append(row)
+    for lang in languages[1:]:
+        if not assigned[lang]:
+            log.warning("allpair: no pivot sentence of these pairs has a translation in %s's parallel view "
+                        "(built from other data?); no pair is aligned to %s", lang, lang)
     return assigned
 
 

@@ -14,7 +14,7 @@ ALIGNMENT_ARGS = shlex.join(
 def alignment_modules(lang, kind):
     """Store directories of the language being aligned: LA + SE (LA only for c-jt)."""
     paths = [f"results/{p}" for p in modules_needed("mod_m", lang, PIVOT)]
-    return [p for p in paths if kind != "c-jt" or not p.endswith("/se")]
+    return [p for p in paths if kind != "c-jt" or os.path.basename(p) != "se"]
 
 
 def alignment_views(lang, kind):
