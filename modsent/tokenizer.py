@@ -75,6 +75,27 @@ def check_corpus(corpus: str | Path) -> None:
         raise ValueError(f"empty corpus: {corpus} has no non-blank line")
 
 
+def _train_wordpiece(base, lines: Iterator[str], vocab_size: int):
+    """WordPiece with a deterministic vocabulary (modsent.wordpiece): the base tokenizer's
+    pipeline comes from a throw-away `train_new_from_iterator` on no text, its vocabulary
+    from `learn_wordpiece_vocab` on the corpus."""
+    from tokenizers import Tokenizer
+
+    from modsent.wordpiece import learn_wordpiece_vocab, pretokenize
+
+    tokenizer = base.train_new_from_iterator([[]], vocab_size=len(base.all_special_tokens) + 1)
+    state = json.loads(tokenizer.backend_tokenizer.to_str())
+    specials = [t for t, _ in sorted(state["model"]["vocab"].items(), key=lambda item: item[1])
+                if t in set(tokenizer.all_special_tokens)]
+    vocab = learn_wordpiece_vocab(
+        pretokenize(base.backend_tokenizer, lines), vocab_size, specials,
+        prefix=state["model"].get("continuing_subword_prefix", "##"),
+    )
+    state["model"]["vocab"] = {piece: i for i, piece in enumerate(vocab)}
+    tokenizer._tokenizer = Tokenizer.from_str(json.dumps(state))
+    return tokenizer
+
+
 def train_tokenizer(
     base_model: str | Path,
     corpus: str | Path,
@@ -92,7 +113,10 @@ def train_tokenizer(
     base = load_base_tokenizer(base_model)
     model_type = tokenizer_model_type(base, f"the tokenizer of {base_model}")
     log.info("training a %s tokenizer (%d tokens) on up to %d lines of %s", model_type, vocab_size, max_sentences, corpus)
-    tokenizer = base.train_new_from_iterator(_batches(read_lines(corpus, max_sentences), 1000), vocab_size=vocab_size)
+    if model_type == "WordPiece":
+        tokenizer = _train_wordpiece(base, read_lines(corpus, max_sentences), vocab_size)
+    else:
+        tokenizer = base.train_new_from_iterator(_batches(read_lines(corpus, max_sentences), 1000), vocab_size=vocab_size)
     if len(tokenizer) < vocab_size:
         raise ValueError(
             f"{corpus} is too small for a {vocab_size}-token vocabulary: the {model_type} trainer found only "

@@ -122,3 +122,15 @@ def test_cli(tiny_encoder, german_corpus, tmp_path):
     main(["--base-model", str(tiny_encoder), "--corpus", str(german_corpus), "--out", str(tmp_path / "tok"),
           "--vocab-size", "100"])
     assert len(AutoTokenizer.from_pretrained(str(tmp_path / "tok"))) == 100
+
+
+def test_wordpiece_training_is_deterministic(tmp_path):
+    """tokenizers' own WordPiece trainer is not (huggingface/tokenizers#1794); ours is."""
+    from modsent.wordpiece import learn_wordpiece_vocab
+
+    words = ("the cat sat on the mat while another cat ate the rat and a bat sat " * 3).split()
+    words += [w[::-1] for w in words]
+    vocabs = {tuple(learn_wordpiece_vocab(words, 60, ["[PAD]", "[UNK]"])) for _ in range(8)}
+    assert len(vocabs) == 1
+    vocab = vocabs.pop()
+    assert vocab[:2] == ("[PAD]", "[UNK]") and "##a" in vocab and "the" in vocab
