@@ -61,6 +61,11 @@ def model_input(value, tiny_dir):
 BASE_MODEL = model_path(config["base_model"], TINY_ENCODER)
 
 
+def base_model_param(wildcards, input):
+    """The base model a job loads: its `base` input when local or built, else the hub id."""
+    return input.base if input.get("base") else config["base_model"]
+
+
 def all_targets():
     """What `snakemake` builds by default: the training data views, the module-size table,
     the result tables (which pull in every training and evaluation job)."""

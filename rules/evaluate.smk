@@ -52,8 +52,7 @@ def embeddings_of(variant, dataset, lang):
 
 def encoder_inputs(wildcards):
     """The modules (or full model) the encoder of (variant, language) is composed of."""
-    paths = [f"results/{p}" for p in modules_needed(wildcards.variant, wildcards.lang, PIVOT)]
-    return paths + model_input(config["base_model"], TINY_ENCODER)
+    return [f"results/{p}" for p in modules_needed(wildcards.variant, wildcards.lang, PIVOT)]
 
 
 rule eval_texts:
@@ -77,17 +76,18 @@ rule embed_texts:
     input:
         texts="results/eval/texts/{dataset}/{lang}.txt",
         encoder=encoder_inputs,
+        base=model_input(config["base_model"], TINY_ENCODER),
     output:
         "results/eval/embeddings/{variant}/{dataset}/{lang}.npy",
     log:
         "logs/eval/embed/{variant}/{dataset}/{lang}.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         pivot=PIVOT,
         batch_size=config["evaluation"]["batch_size"],
         max_seq_length=config["evaluation"]["max_seq_length"],
         device=config["device"],
-    threads: threads_for("embed_texts", 2)
+    threads: threads_for("embed_texts", 1)
     resources:
         **resources_for("embed_texts", mem_mb=8000, runtime=60),
     conda:
