@@ -205,6 +205,32 @@ def scoring_units(dataset) -> list[str]:
     return names
 
 
+# --------------------------------------------------------------------------- jobs
+def texts_job(dataset_name: str, spec: dict, lang: str, out: str | Path, *, log_path: str | Path | None = None) -> int:
+    """The texts of one language of one dataset, unrestricted by the configured languages
+    (so adding a language never changes another language's texts and embeddings)."""
+    n = write_texts(open_dataset(dataset_name, spec, every_language()), lang, out)
+    _write_log(log_path, f"{dataset_name} {lang}: {n} texts\n")
+    return n
+
+
+def _write_log(log_path, text: str) -> None:
+    if log_path is not None:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(log_path).write_text(text, encoding="utf-8")
+
+
+def score_job(dataset_name: str, spec: dict, languages, unit: str, variant: str, texts_dir,
+              embeddings: dict, out: str | Path, *, pivot: str = "en", seed: int = 0,
+              log_path: str | Path | None = None) -> list[Score]:
+    """Score one unit from cached embeddings and write its long-format rows to `out`."""
+    dataset = open_dataset(dataset_name, spec, languages)
+    scores = score_unit(dataset, unit, EmbeddingLookup(texts_dir, embeddings), pivot=pivot, seed=seed)
+    write_score_rows(score_rows(variant, dataset, unit, scores), out)
+    _write_log(log_path, "".join(f"{variant} {dataset_name} {unit} {s.metric}: {s.value:.4f}\n" for s in scores))
+    return scores
+
+
 # --------------------------------------------------------------------------- datasets
 def open_dataset(name: str, spec: dict, languages):
     from modsent.evaldata import get_dataset
@@ -261,8 +287,7 @@ def main(argv=None) -> None:
 
     a = p.parse_args(argv)
     if a.command == "texts":
-        dataset = open_dataset(a.dataset, json.loads(a.spec), every_language())
-        n = write_texts(dataset, a.lang, a.out)
+        n = texts_job(a.dataset, json.loads(a.spec), a.lang, a.out)
         log.info("%s/%s: %d texts", a.dataset, a.lang, n)
     elif a.command == "embed":
         from modsent.encoder import compose_encoder
@@ -276,10 +301,10 @@ def main(argv=None) -> None:
         emb = embed_texts(encoder, a.texts, a.out, batch_size=a.batch_size)
         log.info("%s: %s embeddings", a.out, emb.shape)
     else:
-        dataset = open_dataset(a.dataset, json.loads(a.spec), a.languages.split(","))
-        lookup = EmbeddingLookup(a.texts_dir, dict(item.split("=", 1) for item in a.embeddings))
-        scores = score_unit(dataset, a.unit, lookup, pivot=a.pivot, seed=a.seed)
-        write_score_rows(score_rows(a.variant, dataset, a.unit, scores), a.out)
+        scores = score_job(
+            a.dataset, json.loads(a.spec), a.languages.split(","), a.unit, a.variant, a.texts_dir,
+            dict(item.split("=", 1) for item in a.embeddings), a.out, pivot=a.pivot, seed=a.seed,
+        )
         for s_ in scores:
             log.info("%s %s %s %s: %.4f", a.variant, a.dataset, a.unit, s_.metric, s_.value)
 
