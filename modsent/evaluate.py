@@ -206,28 +206,18 @@ def scoring_units(dataset) -> list[str]:
 
 
 # --------------------------------------------------------------------------- jobs
-def texts_job(dataset_name: str, spec: dict, lang: str, out: str | Path, *, log_path: str | Path | None = None) -> int:
+def texts_job(dataset_name: str, spec: dict, lang: str, out: str | Path) -> int:
     """The texts of one language of one dataset, unrestricted by the configured languages
     (so adding a language never changes another language's texts and embeddings)."""
-    n = write_texts(open_dataset(dataset_name, spec, every_language()), lang, out)
-    _write_log(log_path, f"{dataset_name} {lang}: {n} texts\n")
-    return n
-
-
-def _write_log(log_path, text: str) -> None:
-    if log_path is not None:
-        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(log_path).write_text(text, encoding="utf-8")
+    return write_texts(open_dataset(dataset_name, spec, every_language()), lang, out)
 
 
 def score_job(dataset_name: str, spec: dict, languages, unit: str, variant: str, texts_dir,
-              embeddings: dict, out: str | Path, *, pivot: str = "en", seed: int = 0,
-              log_path: str | Path | None = None) -> list[Score]:
+              embeddings: dict, out: str | Path, *, pivot: str = "en", seed: int = 0) -> list[Score]:
     """Score one unit from cached embeddings and write its long-format rows to `out`."""
     dataset = open_dataset(dataset_name, spec, languages)
     scores = score_unit(dataset, unit, EmbeddingLookup(texts_dir, embeddings), pivot=pivot, seed=seed)
     write_score_rows(score_rows(variant, dataset, unit, scores), out)
-    _write_log(log_path, "".join(f"{variant} {dataset_name} {unit} {s.metric}: {s.value:.4f}\n" for s in scores))
     return scores
 
 

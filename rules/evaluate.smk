@@ -4,7 +4,7 @@
 import json
 
 from modsent.encoder import VARIANTS as VARIANT_ORDER, modules_needed
-from modsent.evaluate import open_dataset, score_job, scoring_units, texts_job
+from modsent.evaluate import open_dataset, scoring_units
 
 # Opened at parse time: a missing data file fails here, before any job runs.
 EVAL_SPECS = config["evaluation"]["datasets"]
@@ -55,9 +55,8 @@ def encoder_inputs(wildcards):
     return [f"results/{p}" for p in modules_needed(wildcards.variant, wildcards.lang, PIVOT)]
 
 
-# Texts and scores are light bookkeeping (no model): they run inside the Snakemake process
-# as local jobs, through the same functions as `python -m modsent.evaluate texts|score`,
-# so hundreds of them cost no process start-up and never queue on a cluster.
+# Texts and scores are light bookkeeping (no model; numpy only): local jobs, so hundreds of
+# them never queue on a cluster.
 localrules:
     eval_texts,
     score_unit,
@@ -69,9 +68,15 @@ rule eval_texts:
     log:
         "logs/eval/texts/{dataset}/{lang}.log",
     params:
-        spec=lambda wc: EVAL_SPECS[wc.dataset],
-    run:
-        texts_job(wildcards.dataset, params.spec, wildcards.lang, output[0], log_path=log[0])
+        spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
+    threads: threads_for("eval_texts", 1)
+    resources:
+        **resources_for("eval_texts", mem_mb=2000, runtime=30),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.evaluate texts --dataset {wildcards.dataset} --spec {params.spec:q}"
+        " --lang {wildcards.lang} --out {output} > {log} 2>&1"
 
 
 rule embed_texts:
@@ -112,13 +117,20 @@ rule score_unit:
     log:
         "logs/eval/score/{variant}/{dataset}/{unit}.log",
     params:
-        spec=lambda wc: EVAL_SPECS[wc.dataset],
-        languages=lambda wc: EVAL_UNITS[wc.dataset][wc.unit],
+        spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
+        languages=lambda wc: ",".join(EVAL_UNITS[wc.dataset][wc.unit]),
+        embeddings=lambda wc, input: " ".join(
+            f"{lang}={path}" for lang, path in zip(EVAL_UNITS[wc.dataset][wc.unit], input.embeddings)
+        ),
         pivot=PIVOT,
         seed=config["seed"],
-    run:
-        score_job(
-            wildcards.dataset, params.spec, params.languages, wildcards.unit, wildcards.variant,
-            f"results/eval/texts/{wildcards.dataset}", dict(zip(params.languages, input.embeddings)),
-            output[0], pivot=params.pivot, seed=params.seed, log_path=log[0],
-        )
+    threads: threads_for("score_unit", 1)
+    resources:
+        **resources_for("score_unit", mem_mb=4000, runtime=30),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
+        " --languages {params.languages} --unit {wildcards.unit} --variant {wildcards.variant}"
+        " --texts-dir results/eval/texts/{wildcards.dataset} --embeddings {params.embeddings}"
+        " --pivot {params.pivot} --seed {params.seed} --out {output} > {log} 2>&1"
