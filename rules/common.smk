@@ -46,19 +46,11 @@ def resources_for(rule_name, **defaults):
 TINY_ENCODER = "results/models/tiny-encoder"
 
 
-def model_path(value, tiny_dir):
-    """The path or hub id a job loads: "tiny-random" means the directory a rule builds."""
-    return tiny_dir if value == "tiny-random" else value
-
-
 def model_input(value, tiny_dir):
     """Snakemake input for a model value: the tiny build, an existing local path, or none (hub id)."""
     if value == "tiny-random":
         return [tiny_dir]
     return [value] if os.path.exists(value) else []
-
-
-BASE_MODEL = model_path(config["base_model"], TINY_ENCODER)
 
 
 def base_model_param(wildcards, input):
@@ -75,3 +67,283 @@ def all_targets():
         + ["results/tables/table1.md", "results/tables/table1.tex", "results/tables/details"]
         + ["results/tables/plots"]
     )
+
+
+# ---------------------------------------------------------------- models (rules/models.smk)
+TINY_NLLB = "results/models/tiny-nllb-ct2"
+
+
+def tiny_size_args():
+    """--hidden-size ... options of the tiny builders, from config['tiny_models']."""
+    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in config["tiny_models"].items() if k != "corpus")
+
+
+# ---------------------------------------------------------------- translate (rules/translate.smk)
+import re
+import shlex
+
+from modsent.languages import get_language
+from modsent.training_views import VIEW_NAMES, provided_sources
+
+TRANSLATE = config["translate"]
+PARAPHRASE_SETS = config["data"]["paraphrase"]
+# Keys in the configured spelling of their language (check_translate_config does the same).
+PROVIDED = {
+    lang: spec
+    for key, spec in config["data"]["provided_translations"].items()
+    for lang in LANGS
+    if get_language(lang) == get_language(key)
+}
+NLLB_CT2 = "results/mt/nllb-ct2"
+# The tiny random NLLB is built already converted; any other model goes through convert_nllb.
+MT_MODEL = TINY_NLLB if TRANSLATE["model"] == "tiny-random" else NLLB_CT2
+
+
+def translation_targets():
+    """The training views of every configured language (pivot included)."""
+    return [f"results/train/{lang}/{view}.tsv" for lang in LANGS for view in VIEW_NAMES]
+
+
+def paraphrase_input(wildcards):
+    spec = PARAPHRASE_SETS[wildcards.dataset]
+    return [spec["path"]] if os.path.exists(spec["path"]) else []
+
+
+def paraphrase_args(wildcards):
+    """CLI options of one paraphrase set (only that set's values: others do not rerun)."""
+    spec = PARAPHRASE_SETS[wildcards.dataset]
+    args = ["--format", spec["format"], "--path", spec["path"], "--split", spec["split"]]
+    if spec.get("subset"):
+        args += ["--subset", spec["subset"]]
+    if spec.get("columns"):
+        args += ["--columns", *spec["columns"]]
+    if spec.get("max_rows"):
+        args += ["--max-rows", str(spec["max_rows"])]
+    return shlex.join(args)
+
+
+def shard_files(wildcards):
+    return [f"results/mt/shards/{wildcards.dataset}/{wildcards.lang}/{k}.tsv" for k in range(TRANSLATE["shards"])]
+
+
+def provided_files(lang):
+    """Local files (or local hub copy) a language's provided translations are read from."""
+    spec = PROVIDED[lang]
+    if spec["format"] == "hub":
+        return [spec["path"]] if os.path.exists(spec["path"]) else []
+    codes = {spec.get("code") or lang, spec.get("pivot_code") or PIVOT}
+    return sorted({path for code in codes for path, _ in provided_sources(spec, code)})
+
+
+def view_inputs(wildcards):
+    lang = wildcards.lang
+    if lang in PROVIDED:
+        return provided_files(lang)
+    sources = [f"results/mt/source/{d}.tsv" for d in PARAPHRASE_SETS]
+    if lang == PIVOT:
+        return sources
+    return sources + [f"results/mt/{d}/{lang}.tsv" for d in PARAPHRASE_SETS]
+
+
+def view_args(wildcards):
+    """Where one language's views come from (only that language's values)."""
+    lang = wildcards.lang
+    if lang in PROVIDED:
+        spec = PROVIDED[lang]
+        args = ["--provided-format", spec["format"], "--provided-path", spec["path"], "--splits", *spec["splits"],
+                "--pattern", spec["pattern"], "--code", spec.get("code") or lang,
+                "--pivot-code", spec.get("pivot_code") or PIVOT]
+    else:
+        args = ["--source", *[f"results/mt/source/{d}.tsv" for d in PARAPHRASE_SETS]]
+        if lang != PIVOT:
+            args += ["--translated", *[f"results/mt/{d}/{lang}.tsv" for d in PARAPHRASE_SETS]]
+    return shlex.join(args)
+
+
+# ---------------------------------------------------------------- specialize (rules/specialize.smk)
+import json
+import shlex
+
+from modsent.corpus import monolingual_spec
+
+
+def _cli_options(section, keys):
+    """--key=value options of a config section (the values every language shares)."""
+    return shlex.join([f"--{key.replace('_', '-')}={section[key]}" for key in keys])
+
+
+_la = config["language_adaptation"]
+LANGUAGE_ADAPTATION_ARGS = " ".join([
+    _cli_options(_la, ["steps", "batch_size", "seq_len", "learning_rate", "warmup_steps", "weight_decay",
+                       "mlm_probability", "checkpoint_every", "log_every"]),
+    shlex.join([f"--lora-{key}={value}" for key, value in sorted(_la["lora"].items())]),
+    "--compile" if _la["compile"] else "",
+    shlex.join(["--seed", str(config["seed"]), "--device", config["device"]]),
+])
+
+
+def monolingual_text_files(wildcards):
+    """The local text files a language's monolingual text is read from (hub sources are no input)."""
+    return [s["path"] for s in monolingual_spec(config, wildcards.lang)["sources"] if s["format"] == "text"]
+
+
+# ---------------------------------------------------------------- sentence_encoding (rules/sentence_encoding.smk)
+import os
+import shlex
+
+from modsent.encoder import modules_needed
+
+_se = config["sentence_encoding"]
+SENTENCE_ENCODING_ARGS = shlex.join(
+    [f"--{key}={value}" for key, value in sorted(_se["lora"].items())]
+    + [f"--{key.replace('_', '-')}={value}" for key, value in sorted(_se.items()) if key != "lora"]
+    + ["--seed", str(config["seed"]), "--device", config["device"]]
+)
+
+
+def sentence_encoding_targets():
+    """The module-size table; it pulls in every module the configured variants use."""
+    return ["results/tables/modules.csv"]
+
+
+def configured_modules():
+    """Every trained module directory the configured variants compose encoders from."""
+    paths = {
+        p
+        for variant in VARIANTS
+        for lang in LANGS
+        for p in modules_needed(variant, lang, PIVOT)
+        if p.startswith("modules/") and os.path.basename(p) != "tokenizer"
+    }
+    return sorted(f"results/{p}" for p in paths)
+
+
+# ---------------------------------------------------------------- align (rules/align.smk)
+import shlex
+
+from modsent.encoder import modules_needed
+
+ALIGNMENT_ARGS = shlex.join(
+    [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["alignment"].items())]
+    + ["--seed", str(config["seed"]), "--device", config["device"]]
+)
+
+
+def alignment_modules(lang, kind):
+    """Store directories of the language being aligned: LA + SE (LA only for c-jt)."""
+    paths = [f"results/{p}" for p in modules_needed("mod_m", lang, PIVOT)]
+    return [p for p in paths if kind != "c-jt" or os.path.basename(p) != "se"]
+
+
+def alignment_views(lang, kind):
+    """The language's views a kind trains on (pp: paraphrase pairs, pl: parallel pairs, else both)."""
+    views = {"pp": ["cross"], "pl": ["parallel"]}.get(kind, ["cross", "parallel"])
+    return {view: f"results/train/{lang}/{view}.tsv" for view in views}
+
+
+def alignment_inputs(lang, kind):
+    return {
+        "base": model_input(config["base_model"], TINY_ENCODER),
+        "modules": alignment_modules(lang, kind),
+        "pivot": [f"results/{p}" for p in modules_needed("mod_m", PIVOT, PIVOT)],
+        **alignment_views(lang, kind),
+    }
+
+
+def alignment_view_args(lang, kind):
+    return " ".join(f"--{view} {path}" for view, path in alignment_views(lang, kind).items())
+
+
+def allpair_partners(lang):
+    return [other for other in NON_PIVOT if other != lang]
+
+
+def allpair_inputs(lang):
+    partners = allpair_partners(lang)
+    return {
+        **alignment_inputs(lang, "allpair"),
+        "partners": [f"results/{p}" for other in partners for p in modules_needed("mod_m", other, PIVOT)],
+        "partner_views": [f"results/train/{other}/parallel.tsv" for other in partners],
+    }
+
+
+# ---------------------------------------------------------------- full (rules/full.smk)
+import shlex
+
+FULL_ARGS = shlex.join(
+    [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["full"].items())]
+    + ["--seed", str(config["seed"]), "--device", config["device"]]
+)
+
+
+def full_languages(variant):
+    return [PIVOT] if variant == "full_en" else LANGS
+
+
+def full_inputs(wildcards):
+    inputs = {
+        "base": model_input(config["base_model"], TINY_ENCODER),
+        "mono": [f"results/train/{lang}/mono.tsv" for lang in full_languages(wildcards.variant)],
+    }
+    if wildcards.variant == "full_mc":
+        inputs["start"] = "results/full/full_m"
+    return inputs
+
+
+# ---------------------------------------------------------------- evaluate (rules/evaluate.smk)
+import json
+
+from modsent.encoder import VARIANTS as VARIANT_ORDER, modules_needed
+from modsent.evaluate import open_dataset, scoring_units
+
+# Opened at parse time: a missing data file fails here, before any job runs.
+EVAL_SPECS = config["evaluation"]["datasets"]
+EVAL_DATASETS = {name: open_dataset(name, spec, LANGS) for name, spec in EVAL_SPECS.items()}
+EVAL_UNITS = {
+    name: {u.name: list(u.langs) for u in ds.units()} for name, ds in EVAL_DATASETS.items()
+}
+for _name, _ds in EVAL_DATASETS.items():
+    if "all" in scoring_units(_ds):
+        EVAL_UNITS[_name]["all"] = sorted({l for pair in _ds.bilingual_directions() for l in pair})
+
+
+wildcard_constraints:
+    dataset="|".join(EVAL_DATASETS) or "none",
+    unit="[A-Za-z_]+(-[A-Za-z_]+)?",
+
+
+def score_files():
+    """Every per-unit score file of the configured variants and datasets."""
+    return [
+        f"results/eval/scores/{variant}/{dataset}/{unit}.csv"
+        for variant in VARIANTS
+        for dataset, units in EVAL_UNITS.items()
+        for unit in units
+    ]
+
+
+def skipped_items():
+    return [[name, item, reason] for name, ds in EVAL_DATASETS.items() for item, reason in ds.skipped()]
+
+
+def embedding_variant(variant, lang):
+    """The variant whose embedding cache `variant` uses for `lang`: the first one in the
+    grid's order built from the same modules (e.g. English is LA + SE in every Mod variant),
+    so one encoder encodes each text once."""
+    needed = modules_needed(variant, lang, PIVOT)
+    if variant == "base" or not needed:
+        return variant
+    return next(name for name in VARIANT_ORDER if modules_needed(name, lang, PIVOT) == needed)
+
+
+def embeddings_of(variant, dataset, lang):
+    return f"results/eval/embeddings/{embedding_variant(variant, lang)}/{dataset}/{lang}.npy"
+
+
+def encoder_inputs(wildcards):
+    """The modules (or full model) the encoder of (variant, language) is composed of."""
+    return [f"results/{p}" for p in modules_needed(wildcards.variant, wildcards.lang, PIVOT)]
+
+
+# Texts and scores are light bookkeeping (no model; numpy only): local jobs, so hundreds of
+# them never queue on a cluster.

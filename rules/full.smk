@@ -1,26 +1,6 @@
 # Full-parameter baselines (issue 5): Full_en, Full_m, Full_c, Full_mc trained from the
 # base model on the mono views. Full_m/_c/_mc read every language (they rerun when a
 # language is added); Full_mc continues from Full_m. Evaluation pulls results/full/{variant}.
-import shlex
-
-FULL_ARGS = shlex.join(
-    [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["full"].items())]
-    + ["--seed", str(config["seed"]), "--device", config["device"]]
-)
-
-
-def full_languages(variant):
-    return [PIVOT] if variant == "full_en" else LANGS
-
-
-def full_inputs(wildcards):
-    inputs = {
-        "base": model_input(config["base_model"], TINY_ENCODER),
-        "mono": [f"results/train/{lang}/mono.tsv" for lang in full_languages(wildcards.variant)],
-    }
-    if wildcards.variant == "full_mc":
-        inputs["start"] = "results/full/full_m"
-    return inputs
 
 
 rule train_full_baseline:
@@ -33,7 +13,7 @@ rule train_full_baseline:
     wildcard_constraints:
         variant="full_en|full_m|full_c|full_mc",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         pivot=PIVOT,
         mono=lambda wc: " ".join(f"{lang}=results/train/{lang}/mono.tsv" for lang in full_languages(wc.variant)),
         start=lambda wc: "--start-from results/full/full_m" if wc.variant == "full_mc" else "",

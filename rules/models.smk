@@ -1,12 +1,5 @@
 # Tiny random models for the offline default config ("tiny-random" in the config).
 
-TINY_NLLB = "results/models/tiny-nllb-ct2"
-
-
-def tiny_size_args():
-    """--hidden-size ... options of the tiny builders, from config['tiny_models']."""
-    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in config["tiny_models"].items() if k != "corpus")
-
 
 rule build_tiny_encoder:
     input:

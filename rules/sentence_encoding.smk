@@ -1,34 +1,6 @@
 # Sentence encoding (issue 4): per language an SE adapter (LoRA on all linear layers) on top
 # of its merged LA, trained with MNRL on its monolingual paraphrases; the w/o-LA ablation
 # (SE on the base model); and the module-size table (paper Table 4).
-import os
-import shlex
-
-from modsent.encoder import modules_needed
-
-_se = config["sentence_encoding"]
-SENTENCE_ENCODING_ARGS = shlex.join(
-    [f"--{key}={value}" for key, value in sorted(_se["lora"].items())]
-    + [f"--{key.replace('_', '-')}={value}" for key, value in sorted(_se.items()) if key != "lora"]
-    + ["--seed", str(config["seed"]), "--device", config["device"]]
-)
-
-
-def sentence_encoding_targets():
-    """The module-size table; it pulls in every module the configured variants use."""
-    return ["results/tables/modules.csv"]
-
-
-def configured_modules():
-    """Every trained module directory the configured variants compose encoders from."""
-    paths = {
-        p
-        for variant in VARIANTS
-        for lang in LANGS
-        for p in modules_needed(variant, lang, PIVOT)
-        if p.startswith("modules/") and os.path.basename(p) != "tokenizer"
-    }
-    return sorted(f"results/{p}" for p in paths)
 
 
 rule train_sentence_encoder:
@@ -42,7 +14,7 @@ rule train_sentence_encoder:
     log:
         "logs/sentence_encoding/{lang}/se.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         language_dir=lambda wc: f"results/modules/{wc.lang}",
         settings=SENTENCE_ENCODING_ARGS,
     threads: threads_for("train_sentence_encoder", 4)
@@ -65,7 +37,7 @@ rule train_sentence_encoder_no_la:
     log:
         "logs/sentence_encoding/{lang}/se-no-la.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         settings=SENTENCE_ENCODING_ARGS,
     threads: threads_for("train_sentence_encoder_no_la", 4)
     resources:
@@ -86,7 +58,7 @@ rule module_sizes:
     log:
         "logs/sentence_encoding/module_sizes.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
     threads: threads_for("module_sizes", 1)
     resources:
         **resources_for("module_sizes", mem_mb=8000, runtime=15),

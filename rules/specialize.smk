@@ -1,30 +1,6 @@
 # Monolingual specialisation (issue 4): per language its monolingual text, a new tokenizer
 # of the base tokenizer's type, FOCUS-initialised embeddings and the language adapter (LA).
 # Module store: results/modules/{lang}/{tokenizer,focus,la}.
-import json
-import shlex
-
-from modsent.corpus import monolingual_spec
-
-
-def _cli_options(section, keys):
-    """--key=value options of a config section (the values every language shares)."""
-    return shlex.join([f"--{key.replace('_', '-')}={section[key]}" for key in keys])
-
-
-_la = config["language_adaptation"]
-LANGUAGE_ADAPTATION_ARGS = " ".join([
-    _cli_options(_la, ["steps", "batch_size", "seq_len", "learning_rate", "warmup_steps", "weight_decay",
-                       "mlm_probability", "checkpoint_every", "log_every"]),
-    shlex.join([f"--lora-{key}={value}" for key, value in sorted(_la["lora"].items())]),
-    "--compile" if _la["compile"] else "",
-    shlex.join(["--seed", str(config["seed"]), "--device", config["device"]]),
-])
-
-
-def monolingual_text_files(wildcards):
-    """The local text files a language's monolingual text is read from (hub sources are no input)."""
-    return [s["path"] for s in monolingual_spec(config, wildcards.lang)["sources"] if s["format"] == "text"]
 
 
 rule monolingual_corpus:
@@ -54,7 +30,7 @@ rule train_tokenizer:
     log:
         "logs/specialize/{lang}/tokenizer.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         settings=_cli_options(config["tokenizer"], ["vocab_size", "max_sentences"]),
     threads: threads_for("train_tokenizer", 4)
     resources:
@@ -76,7 +52,7 @@ rule focus_embeddings:
     log:
         "logs/specialize/{lang}/focus.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         settings=_cli_options(config["focus"], ["fasttext_dim", "fasttext_epochs", "fasttext_min_count",
                                                 "fasttext_bucket", "max_sentences"]),
         seed=config["seed"],
@@ -107,7 +83,7 @@ rule train_language_adapter:
     log:
         "logs/specialize/{lang}/la.log",
     params:
-        base_model=BASE_MODEL,
+        base_model=base_model_param,
         checkpoints="results/checkpoints/la/{lang}",
         settings=LANGUAGE_ADAPTATION_ARGS,
     threads: threads_for("train_language_adapter", 8)
