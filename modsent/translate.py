@@ -99,11 +99,13 @@ def check_translate_config(config: dict) -> None:
 
     provided = {}
     for key, spec in data["provided_translations"].items():
+        try:
+            get_language(key)
+        except UnknownLanguageError as e:
+            errors.append(f"config['data']['provided_translations'][{key!r}]: {e}")
+            continue
         lang = configured(key)
-        if lang is None:
-            errors.append(f"config['data']['provided_translations'][{key!r}]: not a language in config['languages'] "
-                          f"({languages})")
-        else:
+        if lang is not None:  # data of a language that is not configured (yet, or any more) is unused
             provided[lang] = spec
     pivot_lang = configured(pivot) or pivot
     needs_mt = [lang for lang in languages if lang != pivot_lang and lang not in provided]

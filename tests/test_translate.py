@@ -174,8 +174,13 @@ def test_check_translate_config():
                                                      "fr": dict(provided)}})
     check_translate_config(config)
     assert sorted(config["data"]["provided_translations"]) == ["de", "en", "fr"]
-    with pytest.raises(ConfigError, match=r"provided_translations'\]\['es'\]: not a language"):
-        check_translate_config(_config(data={"provided_translations": {"es": provided}}))
+    # a language that is not configured (yet, or any more) keeps its entry out of the way
+    unused = _config(data={"provided_translations": {"es": dict(provided)},
+                           "paraphrase": {"nli": {"format": "raw", "path": "nli.tsv"}}})
+    check_translate_config(unused)
+    assert unused["data"]["provided_translations"] == {}
+    with pytest.raises(ConfigError, match=r"provided_translations'\]\['xx'\]: unknown language code"):
+        check_translate_config(_config(data={"provided_translations": {"xx": provided}}))
     with pytest.raises(ConfigError, match=r"\['source'\]: a reserved name"):
         check_translate_config(_config(data={"paraphrase": {"source": {"format": "raw", "path": "s.tsv"}}}))
     with pytest.raises(ConfigError, match="unknown key"):
