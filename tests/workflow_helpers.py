@@ -33,7 +33,7 @@ def write_config(workdir: Path, name: str = "config.yaml", **overrides) -> Path:
     """The default config with shipped-data paths made absolute and top-level keys replaced."""
     config = _absolute(copy.deepcopy(default_config()))
     config.setdefault("tiny_models", {})["corpus"] = str(REPO / RESOURCES / "tiny" / "multilingual.txt")
-    config.update(copy.deepcopy(overrides))
+    config.update(_absolute(copy.deepcopy(overrides)))
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / name
     path.write_text(yaml.safe_dump(config, sort_keys=False))
