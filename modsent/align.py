@@ -38,6 +38,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from modsent.sentence_encoding import TrainingSettings
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.align")
@@ -59,25 +60,12 @@ def tasks_of(kind: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class AlignmentSettings:
+class AlignmentSettings(TrainingSettings):
     """Training hyper-parameters (paper App. B.2: seq 128, batch 256, lr 2e-5, 1 epoch)."""
 
     batch_size: int = 256
-    learning_rate: float = 2e-5
-    epochs: int = 1
-    max_seq_length: int = 128
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    seed: int = 42
 
-    def __post_init__(self):
-        if self.batch_size < 2:
-            raise ValueError(f"alignment batch_size must be at least 2 (in-batch negatives), got {self.batch_size}")
-        if self.epochs < 1 or self.learning_rate <= 0 or self.max_seq_length < 2:
-            raise ValueError(f"bad alignment settings: epochs={self.epochs}, learning_rate={self.learning_rate}, "
-                             f"max_seq_length={self.max_seq_length}")
-        if not 0 <= self.warmup_ratio <= 1 or self.weight_decay < 0:
-            raise ValueError(f"bad alignment settings: warmup_ratio={self.warmup_ratio}, weight_decay={self.weight_decay}")
+    stage = "alignment"
 
 
 def add_alignment_adapter(model) -> list:

@@ -29,6 +29,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from modsent.sentence_encoding import TrainingSettings
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.full")
@@ -41,26 +42,12 @@ LOG_EVERY = 100
 
 
 @dataclass(frozen=True)
-class FullSettings:
+class FullSettings(TrainingSettings):
     """Hyper-parameters of each stage (paper App. B.1)."""
 
-    batch_size: int = 128
-    learning_rate: float = 2e-5
     epochs: int = 3
-    max_seq_length: int = 128
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    seed: int = 42
 
-    def __post_init__(self):
-        if self.batch_size < 2:
-            raise ValueError(f"full batch_size must be at least 2 (in-batch negatives), got {self.batch_size}")
-        if self.epochs < 1 or self.learning_rate <= 0 or self.max_seq_length < 2:
-            raise ValueError(f"bad full-baseline settings: epochs={self.epochs}, learning_rate={self.learning_rate}, "
-                             f"max_seq_length={self.max_seq_length}")
-        if not 0 <= self.warmup_ratio <= 1 or self.weight_decay < 0:
-            raise ValueError(f"bad full-baseline settings: warmup_ratio={self.warmup_ratio}, "
-                             f"weight_decay={self.weight_decay}")
+    stage = "full-baseline"
 
 
 class MultiParallelPairs:

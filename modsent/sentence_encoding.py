@@ -40,6 +40,32 @@ BUCKET_WINDOW = 64
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """Hyper-parameters of a contrastive training run; CLA and the full baselines subclass
+    it with the paper's defaults for their stage."""
+
+    batch_size: int = 128
+    learning_rate: float = 2e-5
+    epochs: int = 1
+    max_seq_length: int = 128
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    seed: int = 42
+
+    stage = "training"  # names the stage in error messages (a class attribute, not a field)
+
+    def __post_init__(self):
+        if self.batch_size < 2:
+            raise ValueError(f"{self.stage} batch_size must be at least 2 (in-batch negatives), got {self.batch_size}")
+        if self.epochs < 1 or self.learning_rate <= 0 or self.max_seq_length < 2:
+            raise ValueError(f"bad {self.stage} settings: epochs={self.epochs}, learning_rate={self.learning_rate}, "
+                             f"max_seq_length={self.max_seq_length}")
+        if not 0 <= self.warmup_ratio <= 1 or self.weight_decay < 0:
+            raise ValueError(f"bad {self.stage} settings: warmup_ratio={self.warmup_ratio}, "
+                             f"weight_decay={self.weight_decay}")
+
+
+@dataclass(frozen=True)
 class TokenizedTexts:
     """Token ids of many texts in one flat array; text i is ids[offsets[i]:offsets[i + 1]]."""
 
