@@ -21,7 +21,7 @@ Kinds (the grid's Mod_mc-pp, -pl, -jt, Mod_c-jt and the all-pair row of Table 3)
 The frozen side never changes, so each of its texts is embedded once up front (eval
 mode, no_grad, texts sorted by length: no padding waste), the same vectors a per-step
 forward would give; the loop then runs only X's side, tokenised once and bucketed by
-length, and reads the loss back only every LOG_EVERY steps.
+length, and reads the loss back only every 100 steps (OptimizerSteps).
 Output: `adapter.safetensors` + `adapter_config.json` (adapters' format, safetensors,
 never a pickle) and `cla_config.json` (seconds, steps, pairs, parameters, settings).
 """
@@ -38,7 +38,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from modsent.sentence_encoding import TrainingSettings
+from modsent.sentence_encoding import OptimizerSteps, TrainingSettings
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.align")
@@ -48,7 +48,6 @@ ADAPTER_NAME = "cla"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
 RECORD = "cla_config.json"
-LOG_EVERY = 100
 PARAPHRASE, PARALLEL = "paraphrase", "parallel"
 
 
@@ -272,8 +271,7 @@ def train_cla(
              ", ".join(f"{len(data[t])} {t} pairs" for t in tasks), total_steps, n_params, device)
     used = {task: 0 for task in tasks}
     padded_tokens = real_tokens = 0
-    running = torch.zeros((), device=device)
-    step = 0
+    update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device)
     model.train()
     for batches in schedule:
         for group, rows in batches:
@@ -284,17 +282,8 @@ def train_cla(
                 loss = losses[PARAPHRASE](target, own)
             else:
                 loss = losses[PARALLEL](own, target)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            update(loss)
             used[group.task] += len(rows)
-            running += loss.detach()
-            step += 1
-            if step % LOG_EVERY == 0 or step == total_steps:
-                log.info("step %d/%d mean loss %.4f", step, total_steps, running.item() / ((step - 1) % LOG_EVERY + 1))
-                running.zero_()
     if device == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
@@ -302,7 +291,7 @@ def train_cla(
     return {
         "kind": kind,
         "seconds": round(seconds, 3),
-        "steps": step,
+        "steps": update.step,
         "pairs": used,
         "parameters": n_params,
         "adapter": "adapters.ParBnConfig()",

@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from modsent.sentence_encoding import TrainingSettings
+from modsent.sentence_encoding import OptimizerSteps, TrainingSettings
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.full")
@@ -38,7 +38,6 @@ FULL_VARIANTS = ("full_en", "full_m", "full_c", "full_mc")
 MONO, CROSS = "monolingual", "cross-lingual"
 STAGES = {"full_en": (MONO,), "full_m": (MONO,), "full_c": (CROSS,), "full_mc": (MONO, CROSS)}
 RECORD = "full_config.json"
-LOG_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,7 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
              len(pairs), settings.epochs, total_steps, device)
 
     model.train()
-    step, running = 0, torch.zeros((), device=device)
+    update = OptimizerSteps(params, optimizer, scheduler, total_steps, device)
     start = time.perf_counter()
     for rows, groups in epochs:
         n = len(rows)
@@ -158,20 +157,11 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
                 embeddings = model(features)["sentence_embedding"]
             b = len(batch)
             loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(negatives) else None)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            running += loss.detach()
-            step += 1
-            if step % LOG_EVERY == 0 or step == total_steps:
-                log.info("step %d/%d mean loss %.4f", step, total_steps, running.item() / ((step - 1) % LOG_EVERY + 1))
-                running.zero_()
+            update(loss)
     if device == "cuda":
         torch.cuda.synchronize()
     model.eval()
-    return {"stage": stage, "seconds": round(time.perf_counter() - start, 3), "steps": step,
+    return {"stage": stage, "seconds": round(time.perf_counter() - start, 3), "steps": update.step,
             "pairs": len(pairs), "epochs": settings.epochs, "languages": pairs.languages}
 
 

@@ -65,6 +65,35 @@ class TrainingSettings:
                              f"weight_decay={self.weight_decay}")
 
 
+class OptimizerSteps:
+    """One optimisation step per loss: backward, gradient clipping, optimizer and schedule
+    step; the running mean loss is read back (a host sync) only every `log_every` steps."""
+
+    def __init__(self, params, optimizer, scheduler, total_steps: int, device, *, log_every: int = LOG_EVERY,
+                 max_norm: float = 1.0):
+        import torch
+
+        self.params, self.optimizer, self.scheduler = params, optimizer, scheduler
+        self.total_steps, self.log_every, self.max_norm = total_steps, log_every, max_norm
+        self.step = 0
+        self._running = torch.zeros((), device=device)
+
+    def __call__(self, loss) -> None:
+        import torch
+
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, self.max_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self._running += loss.detach()
+        self.step += 1
+        if self.step % self.log_every == 0 or self.step == self.total_steps:
+            mean = self._running.item() / ((self.step - 1) % self.log_every + 1)
+            log.info("step %d/%d mean loss %.4f", self.step, self.total_steps, mean)
+            self._running.zero_()
+
+
 @dataclass(frozen=True)
 class TokenizedTexts:
     """Token ids of many texts in one flat array; text i is ids[offsets[i]:offsets[i + 1]]."""
@@ -212,7 +241,8 @@ def train_sentence_encoder(
              n, len(negatives), total_steps, sum(p.numel() for p in trainable), device)
 
     model.train()
-    step, running, padded_tokens, real_tokens = 0, torch.zeros((), device=device), 0, 0
+    update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device)
+    padded_tokens, real_tokens = 0, 0
     start = time.perf_counter()
     for batches in epoch_batches:
         for batch in batches:
@@ -229,16 +259,7 @@ def train_sentence_encoder(
                 embeddings = model(features)["sentence_embedding"]
             b = len(batch)
             loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(batch_negatives) else None)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            running += loss.detach()
-            step += 1
-            if step % LOG_EVERY == 0 or step == total_steps:
-                log.info("step %d/%d mean loss %.4f", step, total_steps, running.item() / ((step - 1) % LOG_EVERY + 1))
-                running.zero_()
+            update(loss)
     if device == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
@@ -246,7 +267,7 @@ def train_sentence_encoder(
 
     record = {
         "seconds": round(seconds, 3),
-        "steps": step,
+        "steps": update.step,
         "pairs": n,
         "hard_negatives": len(negatives),
         "epochs": epochs,
