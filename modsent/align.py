@@ -406,21 +406,11 @@ def main(argv=None) -> None:
     p.add_argument("--pivot", default="en")
     p.add_argument("--partner-parallel", type=_partner_arg, action="append", default=[],
                    metavar="LANG=PATH", help="allpair: another language's parallel view (repeat)")
-    defaults = AlignmentSettings()
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    p.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--max-seq-length", type=int, default=defaults.max_seq_length)
-    p.add_argument("--warmup-ratio", type=float, default=defaults.warmup_ratio)
-    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    p.add_argument("--seed", type=int, default=defaults.seed)
+    AlignmentSettings.add_arguments(p)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     a = p.parse_args(argv)
     setup_logging()
-    settings = AlignmentSettings(
-        batch_size=a.batch_size, learning_rate=a.learning_rate, epochs=a.epochs, max_seq_length=a.max_seq_length,
-        warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, seed=a.seed,
-    )
+    settings = AlignmentSettings.from_arguments(a)
     train_alignment_adapter(
         a.lang, a.kind, a.out, base_model=a.base_model, store=a.store, cross=a.cross, parallel=a.parallel,
         pivot=a.pivot, partner_parallel=dict(a.partner_parallel), settings=settings, device=a.device,

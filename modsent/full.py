@@ -256,21 +256,11 @@ def main(argv=None) -> None:
                    help="each language's mono view")
     p.add_argument("--pivot", default="en")
     p.add_argument("--start-from", help="full_mc: a trained Full_m directory to continue from")
-    defaults = FullSettings()
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    p.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--max-seq-length", type=int, default=defaults.max_seq_length)
-    p.add_argument("--warmup-ratio", type=float, default=defaults.warmup_ratio)
-    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    p.add_argument("--seed", type=int, default=defaults.seed)
+    FullSettings.add_arguments(p)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     a = p.parse_args(argv)
     setup_logging()
-    settings = FullSettings(
-        batch_size=a.batch_size, learning_rate=a.learning_rate, epochs=a.epochs, max_seq_length=a.max_seq_length,
-        warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, seed=a.seed,
-    )
+    settings = FullSettings.from_arguments(a)
     train_full_baseline(a.variant, a.out, base_model=a.base_model, mono=dict(a.mono), pivot=a.pivot,
                         start_from=a.start_from, settings=settings, device=a.device)
 

@@ -21,7 +21,7 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,16 @@ class TrainingSettings:
     seed: int = 42
 
     stage = "training"  # names the stage in error messages (a class attribute, not a field)
+
+    @classmethod
+    def add_arguments(cls, parser) -> None:
+        """One CLI option per field (--batch-size ...), defaulting to the stage's defaults."""
+        for f in fields(cls):
+            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+
+    @classmethod
+    def from_arguments(cls, args) -> "TrainingSettings":
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
 
     def __post_init__(self):
         if self.batch_size < 2:
