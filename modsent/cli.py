@@ -17,12 +17,11 @@ from pathlib import Path
 from modsent.aggregate import aggregate_scores, write_skipped
 from modsent.config import ConfigError, load_config
 from modsent.evaluate import (
-    EmbeddingLookup,
     embed_texts,
+    embeddings_path,
     every_language,
     open_dataset,
-    score_rows,
-    score_unit,
+    score_variants,
     scoring_units,
     write_score_rows,
     write_texts,
@@ -52,19 +51,19 @@ def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str |
     for dataset_name, dataset in datasets.items():
         skipped += [(dataset_name, item, reason) for item, reason in dataset.skipped()]
         texts_dir = out_dir / "texts" / dataset_name
-        emb_dir = out_dir / "embeddings" / variant / dataset_name
+        emb_root = out_dir / "embeddings" / dataset_name
         unrestricted = open_dataset(dataset_name, specs[dataset_name], every_language())
         for lang in dataset.languages():
-            texts, emb = texts_dir / f"{lang}.txt", emb_dir / f"{lang}.npy"
+            texts, emb = texts_dir / f"{lang}.txt", embeddings_path(emb_root, lang, variant)
             if not (texts.exists() and emb.exists()):
                 write_texts(unrestricted, lang, texts)
                 embed_texts(encoder, texts, emb, batch_size=config["evaluation"]["batch_size"])
                 log.info("encoded %s %s", dataset_name, lang)
-        lookup = EmbeddingLookup(texts_dir, emb_dir)
         for unit in scoring_units(dataset):
-            scores = score_unit(dataset, unit, lookup, pivot=config["pivot"], seed=config["seed"])
+            rows = score_variants(dataset, unit, [variant], texts_dir, [emb_root],
+                                  pivot=config["pivot"], seed=config["seed"])
             path = out_dir / "scores" / variant / dataset_name / f"{unit}.csv"
-            write_score_rows(score_rows(variant, dataset, unit, scores), path)
+            write_score_rows(rows, path)
             score_files.append(path)
     aggregate_scores(score_files, out_dir / "scores.csv")
     write_skipped(skipped, out_dir / "skipped.csv")

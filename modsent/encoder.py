@@ -39,6 +39,9 @@ class Variant:
     sentence_encoder: str | None = None  # whose SE: "own" ({lang}/se), "pivot" ({pivot}/se), "no_la" (base/se-{lang})
     alignment: str | None = None  # CLA kind ({lang}/cla-{kind}); never on the pivot
     non_pivot_sentence_encoder: bool = True  # False for mod_c_jt: non-pivot languages get CLA only
+    # Trained on data of every configured language (Full_m/_c/_mc, all-pair CLA): its encoders
+    # change whenever the language list does, so the workflow evaluates them apart.
+    multilingual: bool = False
 
     def store_paths(self, lang: str, pivot: str) -> dict[str, str]:
         """Role ("tokenizer", "la", "se", "cla") -> directory relative to the module store."""
@@ -65,9 +68,9 @@ VARIANTS: dict[str, Variant] = {
     for v in [
         Variant("base"),
         Variant("full_en", full=True),
-        Variant("full_m", full=True),
-        Variant("full_c", full=True),
-        Variant("full_mc", full=True),
+        Variant("full_m", full=True, multilingual=True),
+        Variant("full_c", full=True, multilingual=True),
+        Variant("full_mc", full=True, multilingual=True),
         Variant("mod_en", language_adapter=True, sentence_encoder="pivot"),
         Variant("mod_m", language_adapter=True, sentence_encoder="own"),
         Variant("mod_mc_pp", language_adapter=True, sentence_encoder="own", alignment="pp"),
@@ -76,7 +79,8 @@ VARIANTS: dict[str, Variant] = {
         Variant("mod_m_no_la", sentence_encoder="no_la"),
         Variant("mod_c_jt", language_adapter=True, sentence_encoder="own", alignment="c-jt",
                 non_pivot_sentence_encoder=False),
-        Variant("mod_mc_jt_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair"),
+        Variant("mod_mc_jt_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair",
+                multilingual=True),
     ]
 }
 

@@ -1,5 +1,5 @@
 """Evaluation stage: texts per (dataset, language) -> embeddings per (encoder, dataset,
-language), cached on disk -> scores per unit (a language or a language pair).
+language), cached on disk -> scores per unit (a language or a language pair) for every variant.
 
 Scorers only read cached embeddings, so a cross-lingual pair never re-encodes. The same
 functions back the workflow's rules (`python -m modsent.evaluate texts|embed|score`)
@@ -46,42 +46,84 @@ def read_texts(path: str | Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- embeddings
-def embed_texts(encoder, texts_path: str | Path, out_path: str | Path, *, batch_size: int = 64) -> np.ndarray:
-    """Encode the texts file with a sentence-transformers-like encoder; save float32 .npy."""
+def embeddings_path(root: str | Path, lang: str, variant: str) -> Path:
+    """The cache layout: `<root>/<lang>/<variant>.npy`, one root per dataset."""
+    return Path(root) / lang / f"{variant}.npy"
+
+
+def encode_texts(encoder, texts_path: str | Path, *, batch_size: int = 64) -> np.ndarray:
+    """Encode a texts file with a sentence-transformers-like encoder; float32, one row per line."""
     texts = read_texts(texts_path)
-    if texts:
-        emb = encoder.encode(texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
-    else:
-        emb = np.zeros((0, encoder.get_sentence_embedding_dimension()))
-    emb = np.asarray(emb, dtype=np.float32)
+    if not texts:
+        return np.zeros((0, encoder.get_sentence_embedding_dimension()), dtype=np.float32)
+    emb = encoder.encode(texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(emb, dtype=np.float32)
+
+
+def save_embeddings(emb: np.ndarray, out_path: str | Path) -> None:
     with atomic_output(out_path) as tmp:
         with open(tmp, "wb") as f:
             np.save(f, emb)
+
+
+def embed_texts(encoder, texts_path: str | Path, out_path: str | Path, *, batch_size: int = 64) -> np.ndarray:
+    """Encode the texts file and save the embeddings as .npy."""
+    emb = encode_texts(encoder, texts_path, batch_size=batch_size)
+    save_embeddings(emb, out_path)
     return emb
 
 
-class EmbeddingLookup:
-    """Embeddings of arbitrary texts of one dataset, served from the per-language cache.
+def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, *, base_model: str,
+              store: str | Path = "results/modules", full_dir: str | Path = "results/full",
+              pivot: str = "en", batch_size: int = 64, max_seq_length: int = 128,
+              device: str = "auto") -> int:
+    """Encode `<texts_dir>/<lang>.txt` of each language with the encoder of each grid variant
+    and write `embeddings_path(out_root, lang, variant)`; return how many encoders were composed.
 
-    `embeddings` is a directory holding `<lang>.npy` files, or a mapping lang -> .npy path
-    (the workflow shares one cache between variants whose encoder of a language is the same).
+    Variants whose encoder is built from the same modules encode once (English is LA + SE in
+    every Mod variant; the base model and a Full model serve every language), and only one
+    encoder is in memory at a time.
     """
+    from modsent.encoder import compose_encoder, modules_needed
 
-    def __init__(self, texts_dir: str | Path, embeddings):
+    users: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for lang in languages:
+        for variant in variants:
+            users.setdefault(tuple(modules_needed(variant, lang, pivot)), []).append((lang, variant))
+    for shared in users.values():
+        first_lang, first_variant = shared[0]
+        encoder = compose_encoder(first_variant, first_lang, base_model=base_model, store=store,
+                                  full_dir=full_dir, pivot=pivot, device=device)
+        encoder.max_seq_length = max_seq_length
+        for lang in dict.fromkeys(lang for lang, _ in shared):
+            emb = encode_texts(encoder, Path(texts_dir) / f"{lang}.txt", batch_size=batch_size)
+            names = [variant for other, variant in shared if other == lang]
+            for variant in names:
+                save_embeddings(emb, embeddings_path(out_root, lang, variant))
+            log.info("%s: %s embeddings for %s", lang, emb.shape, ", ".join(names))
+        del encoder
+    return len(users)
+
+
+class EmbeddingLookup:
+    """Embeddings of arbitrary texts of one dataset for one variant, served from the cache:
+    `embeddings_path(root, lang, variant)` under the first of `roots` that has it (the workflow
+    keeps per-language and multilingual variants under separate roots)."""
+
+    def __init__(self, texts_dir: str | Path, roots, variant: str):
         self.texts_dir = Path(texts_dir)
-        if isinstance(embeddings, dict):
-            self._paths = {lang: Path(path) for lang, path in embeddings.items()}
-        else:
-            self._paths = None
-            self._dir = Path(embeddings)
+        self.roots = [Path(root) for root in roots]
+        self.variant = variant
         self._cache: dict[str, tuple[dict[str, int], np.ndarray]] = {}
 
     def _npy(self, lang: str) -> Path:
-        if self._paths is None:
-            return self._dir / f"{lang}.npy"
-        if lang not in self._paths:
-            raise KeyError(f"no embeddings were given for language {lang!r}")
-        return self._paths[lang]
+        for root in self.roots:
+            path = embeddings_path(root, lang, self.variant)
+            if path.is_file():
+                return path
+        raise FileNotFoundError(
+            f"no {lang} embeddings of variant {self.variant!r} under {', '.join(map(str, self.roots))}"
+        )
 
     def _load(self, lang: str):
         if lang not in self._cache:
@@ -212,13 +254,23 @@ def texts_job(dataset_name: str, spec: dict, lang: str, out: str | Path) -> int:
     return write_texts(open_dataset(dataset_name, spec, every_language()), lang, out)
 
 
-def score_job(dataset_name: str, spec: dict, languages, unit: str, variant: str, texts_dir,
-              embeddings: dict, out: str | Path, *, pivot: str = "en", seed: int = 0) -> list[Score]:
-    """Score one unit from cached embeddings and write its long-format rows to `out`."""
+def score_variants(dataset, unit: str, variants, texts_dir, roots, *, pivot: str = "en",
+                   seed: int = 0) -> list[dict]:
+    """Long-format rows of one unit for each variant, from the embedding cache under `roots`."""
+    rows = []
+    for variant in variants:
+        lookup = EmbeddingLookup(texts_dir, roots, variant)
+        rows += score_rows(variant, dataset, unit, score_unit(dataset, unit, lookup, pivot=pivot, seed=seed))
+    return rows
+
+
+def score_job(dataset_name: str, spec: dict, languages, unit: str, variants, texts_dir, roots,
+              out: str | Path, *, pivot: str = "en", seed: int = 0) -> list[dict]:
+    """Score one unit for every variant and write the long-format rows to `out`."""
     dataset = open_dataset(dataset_name, spec, languages)
-    scores = score_unit(dataset, unit, EmbeddingLookup(texts_dir, embeddings), pivot=pivot, seed=seed)
-    write_score_rows(score_rows(variant, dataset, unit, scores), out)
-    return scores
+    rows = score_variants(dataset, unit, variants, texts_dir, roots, pivot=pivot, seed=seed)
+    write_score_rows(rows, out)
+    return rows
 
 
 # --------------------------------------------------------------------------- datasets
@@ -249,11 +301,11 @@ def main(argv=None) -> None:
     t.add_argument("--lang", required=True)
     t.add_argument("--out", required=True)
 
-    e = sub.add_parser("embed", help="encode one texts file with the encoder of (variant, language)")
-    e.add_argument("--texts", required=True)
-    e.add_argument("--out", required=True)
-    e.add_argument("--variant", required=True)
-    e.add_argument("--lang", required=True)
+    e = sub.add_parser("embed", help="encode the texts of some languages with the encoders of some variants")
+    e.add_argument("--texts-dir", required=True, help="the dataset's texts, one <lang>.txt per language")
+    e.add_argument("--languages", required=True, help="comma-separated")
+    e.add_argument("--variants", required=True, help="comma-separated grid variants")
+    e.add_argument("--out-root", required=True, help="writes <out-root>/<lang>/<variant>.npy")
     e.add_argument("--base-model", required=True)
     e.add_argument("--store", default="results/modules")
     e.add_argument("--full-dir", default="results/full")
@@ -262,15 +314,15 @@ def main(argv=None) -> None:
     e.add_argument("--max-seq-length", type=int, default=128)
     e.add_argument("--device", default="auto")
 
-    s = sub.add_parser("score", help="score one unit of one dataset from cached embeddings")
+    s = sub.add_parser("score", help="score one unit of one dataset for some variants from cached embeddings")
     s.add_argument("--dataset", required=True)
     s.add_argument("--spec", required=True)
     s.add_argument("--languages", required=True, help="comma-separated languages the unit involves")
     s.add_argument("--unit", required=True)
-    s.add_argument("--variant", required=True)
+    s.add_argument("--variants", required=True, help="comma-separated grid variants")
     s.add_argument("--texts-dir", required=True)
-    s.add_argument("--embeddings", nargs="+", required=True, metavar="LANG=NPY",
-                   help="the cached embeddings of each language of the unit")
+    s.add_argument("--embedding-roots", nargs="+", required=True, metavar="DIR",
+                   help="where <lang>/<variant>.npy are looked up, first match wins")
     s.add_argument("--pivot", default="en")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
@@ -280,23 +332,21 @@ def main(argv=None) -> None:
         n = texts_job(a.dataset, json.loads(a.spec), a.lang, a.out)
         log.info("%s/%s: %d texts", a.dataset, a.lang, n)
     elif a.command == "embed":
-        from modsent.encoder import compose_encoder
         from modsent.utils import pick_device
 
-        encoder = compose_encoder(
-            a.variant, a.lang, base_model=a.base_model, store=a.store, full_dir=a.full_dir,
-            pivot=a.pivot, device=pick_device(a.device),
+        n = embed_job(
+            a.texts_dir, a.languages.split(","), a.variants.split(","), a.out_root,
+            base_model=a.base_model, store=a.store, full_dir=a.full_dir, pivot=a.pivot,
+            batch_size=a.batch_size, max_seq_length=a.max_seq_length, device=pick_device(a.device),
         )
-        encoder.max_seq_length = a.max_seq_length
-        emb = embed_texts(encoder, a.texts, a.out, batch_size=a.batch_size)
-        log.info("%s: %s embeddings", a.out, emb.shape)
+        log.info("%d encoder(s) composed", n)
     else:
-        scores = score_job(
-            a.dataset, json.loads(a.spec), a.languages.split(","), a.unit, a.variant, a.texts_dir,
-            dict(item.split("=", 1) for item in a.embeddings), a.out, pivot=a.pivot, seed=a.seed,
+        rows = score_job(
+            a.dataset, json.loads(a.spec), a.languages.split(","), a.unit, a.variants.split(","),
+            a.texts_dir, a.embedding_roots, a.out, pivot=a.pivot, seed=a.seed,
         )
-        for s_ in scores:
-            log.info("%s %s %s %s: %.4f", a.variant, a.dataset, a.unit, s_.metric, s_.value)
+        for row in rows:
+            log.info("%s %s %s %s: %.4f", row["variant"], row["dataset"], row["unit"], row["metric"], row["value"])
 
 
 if __name__ == "__main__":

@@ -1,9 +1,17 @@
-import os
-
 # Config -> validated config -> targets. Everything the rules share lives here.
+import json
+import os
+import re
+import shlex
+
 import yaml
 
 from modsent.config import default_config_path, validate_config
+from modsent.corpus import monolingual_spec
+from modsent.encoder import get_variant, modules_needed
+from modsent.evaluate import open_dataset, scoring_units
+from modsent.languages import get_language
+from modsent.training_views import VIEW_NAMES, provided_sources
 
 # Without --configfile, run the embedded offline default (tiny models, tiny shipped data).
 if not config:
@@ -79,11 +87,7 @@ def tiny_size_args():
 
 
 # ---------------------------------------------------------------- translate (rules/translate.smk)
-import re
-import shlex
 
-from modsent.languages import get_language
-from modsent.training_views import VIEW_NAMES, provided_sources
 
 TRANSLATE = config["translate"]
 PARAPHRASE_SETS = config["data"]["paraphrase"]
@@ -161,10 +165,6 @@ def view_args(wildcards):
 
 
 # ---------------------------------------------------------------- specialize (rules/specialize.smk)
-import json
-import shlex
-
-from modsent.corpus import monolingual_spec
 
 
 def _cli_options(section, keys):
@@ -188,10 +188,7 @@ def monolingual_text_files(wildcards):
 
 
 # ---------------------------------------------------------------- sentence_encoding (rules/sentence_encoding.smk)
-import os
-import shlex
 
-from modsent.encoder import modules_needed
 
 _se = config["sentence_encoding"]
 SENTENCE_ENCODING_ARGS = shlex.join(
@@ -219,9 +216,7 @@ def configured_modules():
 
 
 # ---------------------------------------------------------------- align (rules/align.smk)
-import shlex
 
-from modsent.encoder import modules_needed
 
 ALIGNMENT_ARGS = shlex.join(
     [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["alignment"].items())]
@@ -268,7 +263,6 @@ def allpair_inputs(lang):
 
 
 # ---------------------------------------------------------------- full (rules/full.smk)
-import shlex
 
 FULL_ARGS = shlex.join(
     [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["full"].items())]
@@ -291,10 +285,7 @@ def full_inputs(wildcards):
 
 
 # ---------------------------------------------------------------- evaluate (rules/evaluate.smk)
-import json
 
-from modsent.encoder import VARIANTS as VARIANT_ORDER, modules_needed
-from modsent.evaluate import open_dataset, scoring_units
 
 # Opened at parse time: a missing data file fails here, before any job runs.
 EVAL_SPECS = config["evaluation"]["datasets"]
@@ -312,38 +303,51 @@ wildcard_constraints:
     unit="[A-Za-z_]+(-[A-Za-z_]+)?",
 
 
+EVAL_LANGS = {name: list(ds.languages()) for name, ds in EVAL_DATASETS.items()}
+
+# Per-language variants' encoders of a language depend only on its own (and the pivot's)
+# modules, so they are embedded per (dataset, language) and never rerun when another language
+# is added. Multilingual variants (Full_m/_c/_mc, all-pair CLA) are retrained whenever the
+# language list changes: they are embedded per dataset, every language at once.
+PER_LANGUAGE_VARIANTS = [v for v in VARIANTS if not get_variant(v).multilingual]
+MULTILINGUAL_VARIANTS = [v for v in VARIANTS if get_variant(v).multilingual]
+EMBEDDING_ROOTS = {
+    "per_language": "results/eval/embeddings/per_language/{dataset}",
+    "multilingual": "results/eval/embeddings/multilingual/{dataset}",
+}
+EMBED_ARGS = shlex.join([
+    "--pivot", PIVOT, "--device", config["device"],
+    "--batch-size", str(config["evaluation"]["batch_size"]),
+    "--max-seq-length", str(config["evaluation"]["max_seq_length"]),
+])
+EMBED_COMMAND = (
+    "python -m modsent.evaluate embed --texts-dir results/eval/texts/{wildcards.dataset}"
+    " --languages {params.languages} --variants {params.variants} --out-root {params.out_root}"
+    " --base-model {params.base_model:q} {params.settings} > {log} 2>&1"
+)
+
+
 def score_files():
-    """Every per-unit score file of the configured variants and datasets."""
-    return [
-        f"results/eval/scores/{variant}/{dataset}/{unit}.csv"
-        for variant in VARIANTS
-        for dataset, units in EVAL_UNITS.items()
-        for unit in units
-    ]
+    """Every per-unit score file (all variants of a unit in one file) of the configured datasets."""
+    return [f"results/eval/scores/{dataset}/{unit}.csv" for dataset, units in EVAL_UNITS.items() for unit in units]
 
 
 def skipped_items():
     return [[name, item, reason] for name, ds in EVAL_DATASETS.items() for item, reason in ds.skipped()]
 
 
-def embedding_variant(variant, lang):
-    """The variant whose embedding cache `variant` uses for `lang`: the first one in the
-    grid's order built from the same modules (e.g. English is LA + SE in every Mod variant),
-    so one encoder encodes each text once."""
-    needed = modules_needed(variant, lang, PIVOT)
-    if variant == "base" or not needed:
-        return variant
-    return next(name for name in VARIANT_ORDER if modules_needed(name, lang, PIVOT) == needed)
+def encoder_modules(variants, langs):
+    """The module (or full model) directories the encoders of `variants` for `langs` are composed of."""
+    paths = {p for variant in variants for lang in langs for p in modules_needed(variant, lang, PIVOT)}
+    return sorted(f"results/{p}" for p in paths)
 
 
-def embeddings_of(variant, dataset, lang):
-    return f"results/eval/embeddings/{embedding_variant(variant, lang)}/{dataset}/{lang}.npy"
+def unit_embeddings(wildcards):
+    """The embedding caches a unit's scores read: per-language ones of its languages, multilingual ones of its dataset."""
+    langs = EVAL_UNITS[wildcards.dataset][wildcards.unit]
+    per_language = EMBEDDING_ROOTS["per_language"].format(dataset=wildcards.dataset)
+    caches = [os.path.join(per_language, lang) for lang in langs] if PER_LANGUAGE_VARIANTS else []
+    if MULTILINGUAL_VARIANTS:
+        caches.append(EMBEDDING_ROOTS["multilingual"].format(dataset=wildcards.dataset))
+    return caches
 
-
-def encoder_inputs(wildcards):
-    """The modules (or full model) the encoder of (variant, language) is composed of."""
-    return [f"results/{p}" for p in modules_needed(wildcards.variant, wildcards.lang, PIVOT)]
-
-
-# Texts and scores are light bookkeeping (no model; numpy only): local jobs, so hundreds of
-# them never queue on a cluster.

@@ -1,8 +1,10 @@
-# Evaluation: texts per (dataset, language) -> embeddings per (variant, dataset, language)
-# -> scores per (variant, dataset, unit). A unit is one language, one language pair, or
-# "all" (language bias over every bilingual pair of a multi-parallel STS set).
+# Evaluation: texts per (dataset, language) -> embeddings of every variant, cached on disk
+# (per-language variants per (dataset, language), multilingual variants per dataset; see
+# rules/common.smk) -> scores of every variant per (dataset, unit). A unit is one language,
+# one language pair, or "all" (language bias over every bilingual pair of a multi-parallel set).
 
 
+# Texts and scores are light bookkeeping (no model): local jobs, never queued on a cluster.
 localrules:
     eval_texts,
     score_unit,
@@ -28,28 +30,49 @@ rule eval_texts:
 rule embed_texts:
     input:
         texts="results/eval/texts/{dataset}/{lang}.txt",
-        encoder=encoder_inputs,
+        modules=lambda wc: encoder_modules(PER_LANGUAGE_VARIANTS, [wc.lang]),
         base=model_input(config["base_model"], TINY_ENCODER),
     output:
-        "results/eval/embeddings/{variant}/{dataset}/{lang}.npy",
+        directory(os.path.join(EMBEDDING_ROOTS["per_language"], "{lang}")),
     log:
-        "logs/eval/embed/{variant}/{dataset}/{lang}.log",
+        "logs/eval/embed/{dataset}/{lang}.log",
     params:
+        languages=lambda wc: wc.lang,
+        variants=",".join(PER_LANGUAGE_VARIANTS),
+        out_root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
         base_model=base_model_param,
-        pivot=PIVOT,
-        batch_size=config["evaluation"]["batch_size"],
-        max_seq_length=config["evaluation"]["max_seq_length"],
-        device=config["device"],
+        settings=EMBED_ARGS,
     threads: threads_for("embed_texts", 1)
     resources:
         **resources_for("embed_texts", mem_mb=8000, runtime=60),
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.evaluate embed --texts {input.texts} --out {output}"
-        " --variant {wildcards.variant} --lang {wildcards.lang} --base-model {params.base_model}"
-        " --pivot {params.pivot} --batch-size {params.batch_size}"
-        " --max-seq-length {params.max_seq_length} --device {params.device} > {log} 2>&1"
+        EMBED_COMMAND
+
+
+rule embed_texts_multilingual:
+    input:
+        texts=lambda wc: expand("results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_LANGS[wc.dataset]),
+        modules=lambda wc: encoder_modules(MULTILINGUAL_VARIANTS, EVAL_LANGS[wc.dataset]),
+        base=model_input(config["base_model"], TINY_ENCODER),
+    output:
+        directory(EMBEDDING_ROOTS["multilingual"]),
+    log:
+        "logs/eval/embed/{dataset}/multilingual.log",
+    params:
+        languages=lambda wc: ",".join(EVAL_LANGS[wc.dataset]),
+        variants=",".join(MULTILINGUAL_VARIANTS),
+        out_root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
+        base_model=base_model_param,
+        settings=EMBED_ARGS,
+    threads: threads_for("embed_texts_multilingual", 1)
+    resources:
+        **resources_for("embed_texts_multilingual", mem_mb=8000, runtime=120),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        EMBED_COMMAND
 
 
 rule score_unit:
@@ -57,17 +80,16 @@ rule score_unit:
         texts=lambda wc: expand(
             "results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_UNITS[wc.dataset][wc.unit]
         ),
-        embeddings=lambda wc: [embeddings_of(wc.variant, wc.dataset, lang) for lang in EVAL_UNITS[wc.dataset][wc.unit]],
+        embeddings=unit_embeddings,
     output:
-        "results/eval/scores/{variant}/{dataset}/{unit}.csv",
+        "results/eval/scores/{dataset}/{unit}.csv",
     log:
-        "logs/eval/score/{variant}/{dataset}/{unit}.log",
+        "logs/eval/score/{dataset}/{unit}.log",
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
         languages=lambda wc: ",".join(EVAL_UNITS[wc.dataset][wc.unit]),
-        embeddings=lambda wc, input: " ".join(
-            f"{lang}={path}" for lang, path in zip(EVAL_UNITS[wc.dataset][wc.unit], input.embeddings)
-        ),
+        variants=",".join(VARIANTS),
+        roots=lambda wc: " ".join(root.format(dataset=wc.dataset) for root in EMBEDDING_ROOTS.values()),
         pivot=PIVOT,
         seed=config["seed"],
     threads: threads_for("score_unit", 1)
@@ -77,6 +99,6 @@ rule score_unit:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
-        " --languages {params.languages} --unit {wildcards.unit} --variant {wildcards.variant}"
-        " --texts-dir results/eval/texts/{wildcards.dataset} --embeddings {params.embeddings}"
+        " --languages {params.languages} --unit {wildcards.unit} --variants {params.variants}"
+        " --texts-dir results/eval/texts/{wildcards.dataset} --embedding-roots {params.roots}"
         " --pivot {params.pivot} --seed {params.seed} --out {output} > {log} 2>&1"

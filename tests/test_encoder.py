@@ -134,3 +134,24 @@ def test_modular_encoder_loads_only_the_languages_asked_for(results, tiny_encode
     unit = encoder.encode(TEXTS[:3], lang="en", batch_size=2, normalize=True)
     np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, atol=1e-5)
     assert sorted(encoder._encoders) == ["de", "en"]
+
+
+def test_embed_job_encodes_once_per_distinct_encoder(results, tiny_encoder, tmp_path):
+    """English is LA + SE in mod_m and mod_mc_jt, and the base model serves both languages:
+    4 encoders for 6 (language, variant) caches, each equal to its own composition's output."""
+    from modsent.evaluate import embed_job, embeddings_path
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for lang in ("en", "de"):
+        (texts / f"{lang}.txt").write_text("".join(t + "\n" for t in TEXTS))
+    out = tmp_path / "embeddings"
+    composed = embed_job(texts, ["en", "de"], ["base", "mod_m", "mod_mc_jt"], out, base_model=str(tiny_encoder),
+                         store=results["store"], full_dir=results["root"] / "full", device="cpu")
+    assert composed == 4
+    for lang in ("en", "de"):
+        for variant in ("base", "mod_m", "mod_mc_jt"):
+            cached = np.load(embeddings_path(out, lang, variant))
+            np.testing.assert_allclose(cached, encode(compose(results, variant, lang, tiny_encoder)), atol=1e-5)
+    assert np.array_equal(np.load(embeddings_path(out, "en", "mod_m")), np.load(embeddings_path(out, "en", "mod_mc_jt")))
+    assert not np.allclose(np.load(embeddings_path(out, "de", "mod_m")), np.load(embeddings_path(out, "de", "mod_mc_jt")))

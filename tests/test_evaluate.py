@@ -8,7 +8,7 @@ import yaml
 
 from modsent.cli import evaluate_model, main as cli_main
 from modsent.config import ConfigError, load_config, validate_config
-from modsent.evaluate import EmbeddingLookup, score_unit, scoring_units, open_dataset
+from modsent.evaluate import EmbeddingLookup, embeddings_path, open_dataset, score_unit, scoring_units
 from workflow_helpers import write_config
 
 
@@ -45,15 +45,15 @@ def test_one_embedding_file_per_dataset_and_language(evaluated, config_path):
     config = load_config(config_path)
     for name, spec in config["evaluation"]["datasets"].items():
         langs = open_dataset(name, spec, config["languages"]).languages()
-        files = sorted(p.stem for p in (evaluated / "embeddings" / "tiny" / name).glob("*.npy"))
-        assert files == sorted(langs), name
+        files = sorted(p.relative_to(evaluated / "embeddings" / name) for p in (evaluated / "embeddings" / name).rglob("*.npy"))
+        assert files == sorted(embeddings_path("", lang, "tiny") for lang in langs), name
 
 
 def test_scoring_reads_only_the_cache(evaluated, config_path):
     """Scores recomputed from the cached embeddings equal the written ones (no encoder)."""
     config = load_config(config_path)
     ds = open_dataset("flores", config["evaluation"]["datasets"]["flores"], config["languages"])
-    lookup = EmbeddingLookup(evaluated / "texts" / "flores", evaluated / "embeddings" / "tiny" / "flores")
+    lookup = EmbeddingLookup(evaluated / "texts" / "flores", [evaluated / "embeddings" / "flores"], "tiny")
     unit = scoring_units(ds)[0]
     scores = {s.metric: s.value for s in score_unit(ds, unit, lookup)}
     with open(evaluated / "scores" / "tiny" / "flores" / f"{unit}.csv", newline="") as f:
@@ -62,13 +62,19 @@ def test_scoring_reads_only_the_cache(evaluated, config_path):
 
 
 def test_lookup_rejects_a_text_not_in_the_cache(evaluated):
-    lookup = EmbeddingLookup(evaluated / "texts" / "flores", evaluated / "embeddings" / "tiny" / "flores")
+    lookup = EmbeddingLookup(evaluated / "texts" / "flores", [evaluated / "embeddings" / "flores"], "tiny")
     with pytest.raises(KeyError, match="not in the en embedding cache"):
         lookup("en", ["a sentence nobody encoded"])
 
 
+def test_lookup_names_a_variant_without_embeddings(evaluated, tmp_path):
+    lookup = EmbeddingLookup(evaluated / "texts" / "flores", [tmp_path, evaluated / "embeddings" / "flores"], "other")
+    with pytest.raises(FileNotFoundError, match="en embeddings of variant 'other'"):
+        lookup("en", ["anything"])
+
+
 def test_rerun_reuses_the_embedding_cache(evaluated, tiny_encoder, config_path):
-    npy = next((evaluated / "embeddings" / "tiny" / "stsb").glob("*.npy"))
+    npy = next((evaluated / "embeddings" / "stsb").rglob("*.npy"))
     before = npy.stat().st_mtime_ns
     evaluate_model(str(tiny_encoder), load_config(config_path), evaluated, name="tiny")
     assert npy.stat().st_mtime_ns == before
