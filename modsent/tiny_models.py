@@ -59,7 +59,8 @@ def build_tiny_encoder(
     seed: int = 0,
 ) -> Path:
     """Write a tiny random BERT sentence encoder (mean pooling) to `out_dir`."""
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     seed_everything(seed)
@@ -72,8 +73,8 @@ def build_tiny_encoder(
     hf_dir = out_dir / "hf"
     BertModel(config).save_pretrained(hf_dir)
     tokenizer.save_pretrained(hf_dir)
-    word = models.Transformer(str(hf_dir), max_seq_length=128)
-    pooling = models.Pooling(word.get_embedding_dimension(), pooling_mode="mean")
+    word = Transformer(str(hf_dir), max_seq_length=128)
+    pooling = Pooling(word.get_embedding_dimension(), pooling_mode="mean")
     SentenceTransformer(modules=[word, pooling], device="cpu").save(str(out_dir))
     return out_dir
 
