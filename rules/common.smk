@@ -5,6 +5,7 @@ import re
 import shlex
 
 import yaml
+from snakemake.utils import update_config
 
 from modsent.config import default_config_path, validate_config
 from modsent.corpus import monolingual_spec
@@ -13,10 +14,14 @@ from modsent.evaluate import open_dataset, scoring_units
 from modsent.languages import get_language
 from modsent.training_views import VIEW_NAMES, provided_sources
 
-# Without --configfile, run the embedded offline default (tiny models, tiny shipped data).
-if not config:
+# Without --configfile, run the embedded offline default (tiny models, tiny shipped data);
+# --config values apply on top of it, as they would on top of a config file.
+if not workflow.overwrite_configfiles:
     with open(default_config_path(), encoding="utf-8") as _f:
-        config.update(yaml.safe_load(_f))
+        _default = yaml.safe_load(_f)
+    update_config(_default, config)
+    config.clear()
+    config.update(_default)
 
 # Fails here, before any job, naming the bad key, value, language or file.
 validate_config(config)

@@ -47,11 +47,15 @@ def snakemake_env() -> dict:
     return env
 
 
-def run_snakemake(workdir: Path, config: Path, *args: str, check: bool = True, timeout: int = 3600):
-    cmd = [
+def snakemake_command(workdir: Path, config: Path, *args: str) -> list[str]:
+    return [
         str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(workdir), "--configfile", str(config), "--cores", "2", *args,
     ]
+
+
+def run_snakemake(workdir: Path, config: Path, *args: str, check: bool = True, timeout: int = 3600):
+    cmd = snakemake_command(workdir, config, *args)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(), timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(
