@@ -68,18 +68,48 @@ def write_tokenized_text(tokenizer, corpus: str | Path, out_path: Path, max_sent
     return count
 
 
+def write_initial_vectors(text_path: Path, out_path: Path, *, dim: int, min_count: int, seed: int) -> Path:
+    """fastText's `pretrainedVectors` file: a seeded uniform(-1/dim, 1/dim) row (fastText's own
+    init range) for every token occurring at least `min_count` times, and for the line end."""
+    from collections import Counter
+
+    import numpy as np
+
+    counts = Counter()
+    with text_path.open(encoding="utf-8") as f:
+        for line in f:
+            counts.update(line.split())
+    words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)) + ["</s>"]
+    vectors = np.random.default_rng(seed).uniform(-1.0 / dim, 1.0 / dim, (len(words), dim))
+    with out_path.open("w", encoding="utf-8") as out:
+        out.write(f"{len(words)} {dim}\n")
+        for word, vector in zip(words, vectors):
+            out.write(word + " " + " ".join(f"{x:.9g}" for x in vector) + "\n")
+    return out_path
+
+
 def train_token_fasttext(text_path: Path, model_path: Path, *, dim: int, epochs: int, min_count: int,
-                         bucket: int, threads: int):
-    """CBOW fastText on tokenised text (deepfocus's settings: cbow, 10 negatives), a small bucket count."""
+                         bucket: int, threads: int, reproducible: bool = False, seed: int = 42):
+    """CBOW fastText on tokenised text (deepfocus's settings: cbow, 10 negatives), a small bucket count.
+
+    `reproducible`: the same text and seed give the same model. fastText's multi-threaded SGD is
+    lock-free (racy), so this trains on one thread, from an input matrix we initialise: rows
+    exist only for tokens, so no character n-gram buckets.
+    """
     import fasttext
 
-    # fastText 0.9.x initialises its input matrix in blocks of size/10 elements, one block per
-    # thread: with fewer than 11 threads part of it (at least the size % 10 tail) is left
-    # uninitialised, garbage or NaN once the process has freed memory before.
-    model = fasttext.train_unsupervised(
-        str(text_path), model="cbow", dim=dim, epoch=epochs, minCount=min_count, neg=10,
-        bucket=bucket, thread=max(threads, 11), verbose=0,
-    )
+    settings = dict(model="cbow", dim=dim, epoch=epochs, minCount=min_count, neg=10, verbose=0)
+    if reproducible:
+        init = write_initial_vectors(text_path, model_path.with_suffix(".init.vec"), dim=dim,
+                                     min_count=min_count, seed=seed)
+        model = fasttext.train_unsupervised(str(text_path), **settings, bucket=0, minn=0, maxn=0, thread=1,
+                                            pretrainedVectors=str(init))
+        init.unlink()
+    else:
+        # fastText 0.9.x initialises its input matrix in blocks of size/10 elements, one block per
+        # thread: with fewer than 11 threads part of it (at least the size % 10 tail) is left
+        # uninitialised, garbage or NaN once the process has freed memory before.
+        model = fasttext.train_unsupervised(str(text_path), **settings, bucket=bucket, thread=max(threads, 11))
     model.save_model(str(model_path))
     return model
 
@@ -96,9 +126,13 @@ def focus_embeddings(
     fasttext_bucket: int = 20_000,
     max_sentences: int = 10_000_000,
     threads: int = 1,
+    reproducible: bool = False,
     seed: int = 42,
 ) -> Path:
-    """Initialise the embeddings of the tokenizer in `tokenizer_dir` from `base_model` with FOCUS."""
+    """Initialise the embeddings of the tokenizer in `tokenizer_dir` from `base_model` with FOCUS.
+
+    `reproducible` trains fastText single-threaded without character n-grams, so the same
+    inputs and seed give the same embeddings (see `train_token_fasttext`)."""
     from safetensors.torch import save_file
     from sentence_transformers import SentenceTransformer
     from transformers import AutoTokenizer
@@ -121,10 +155,12 @@ def focus_embeddings(
 
             text_path = tmp / "fasttext_train.txt"
             lines = write_tokenized_text(target_tokenizer, corpus, text_path, max_sentences)
-            log.info("training fastText (dim %d, %d buckets) on %d tokenised lines", fasttext_dim, fasttext_bucket, lines)
+            log.info("training fastText (dim %d, %s) on %d tokenised lines", fasttext_dim,
+                     "reproducible: 1 thread, no n-grams" if reproducible else f"{fasttext_bucket} buckets", lines)
             fasttext_model = train_token_fasttext(
                 text_path, tmp / "fasttext.bin", dim=fasttext_dim, epochs=fasttext_epochs,
                 min_count=fasttext_min_count, bucket=fasttext_bucket, threads=threads,
+                reproducible=reproducible, seed=seed,
             )
             text_path.unlink()
             shared = shared_token_ids(target_tokenizer, source_tokenizer)
@@ -160,7 +196,7 @@ def focus_embeddings(
             "fasttext_words": len(fasttext_model.words),
             "fasttext_lines": lines,
             "fasttext": {"dim": fasttext_dim, "epochs": fasttext_epochs, "min_count": fasttext_min_count,
-                         "bucket": fasttext_bucket},
+                         "bucket": 0 if reproducible else fasttext_bucket, "reproducible": reproducible},
             "seconds": round(time.time() - start, 1),
         }
         (tmp / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
@@ -180,13 +216,15 @@ def main(argv=None) -> None:
     p.add_argument("--fasttext-bucket", type=int, default=20_000)
     p.add_argument("--max-sentences", type=int, default=10_000_000)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--reproducible", action="store_true",
+                   help="fastText on one thread, no character n-grams: same inputs, same embeddings")
     p.add_argument("--seed", type=int, default=42)
     a = p.parse_args(argv)
     setup_logging()
     focus_embeddings(
         a.base_model, a.tokenizer, a.corpus, a.out, fasttext_dim=a.fasttext_dim, fasttext_epochs=a.fasttext_epochs,
         fasttext_min_count=a.fasttext_min_count, fasttext_bucket=a.fasttext_bucket,
-        max_sentences=a.max_sentences, threads=a.threads, seed=a.seed,
+        max_sentences=a.max_sentences, threads=a.threads, reproducible=a.reproducible, seed=a.seed,
     )
 
 

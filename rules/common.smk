@@ -177,6 +177,10 @@ def _cli_options(section, keys):
     return shlex.join([f"--{key.replace('_', '-')}={section[key]}" for key in keys])
 
 
+FOCUS_ARGS = _cli_options(
+    config["focus"], ["fasttext_dim", "fasttext_epochs", "fasttext_min_count", "fasttext_bucket", "max_sentences"]
+) + (" --reproducible" if config["focus"]["reproducible"] else "")
+
 _la = config["language_adaptation"]
 LANGUAGE_ADAPTATION_ARGS = " ".join([
     _cli_options(_la, ["steps", "batch_size", "seq_len", "learning_rate", "warmup_steps", "weight_decay",

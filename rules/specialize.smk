@@ -53,8 +53,7 @@ rule focus_embeddings:
         "logs/specialize/{lang}/focus.log",
     params:
         base_model=base_model_param,
-        settings=_cli_options(config["focus"], ["fasttext_dim", "fasttext_epochs", "fasttext_min_count",
-                                                "fasttext_bucket", "max_sentences"]),
+        settings=FOCUS_ARGS,
         seed=config["seed"],
     threads: threads_for("focus_embeddings", 8)
     resources:

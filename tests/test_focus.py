@@ -136,3 +136,19 @@ def test_cli_on_a_vocabulary_inside_the_base_one(tmp_path, tiny_encoder, tiny_co
     shared = shared_token_ids(AutoTokenizer.from_pretrained(str(tokenizer)), base[0].tokenizer)
     assert len(shared) == len(embeddings) == 100
     assert torch.equal(embeddings, base[0].auto_model.get_input_embeddings().weight.detach()[shared[:, 1]])
+
+
+def test_reproducible_fasttext_gives_the_same_embeddings_twice(language, tmp_path):
+    text = language["out"].parent / "target.txt"
+    runs = [
+        focus_embeddings(language["encoder"], language["tokenizer"], text, tmp_path / f"run{i}", fasttext_dim=16,
+                         fasttext_min_count=3, fasttext_bucket=1000, threads=2, reproducible=True, seed=5)
+        for i in range(2)
+    ]
+    first, second = (load_file(str(run / "embeddings.safetensors"))["weight"] for run in runs)
+    assert torch.equal(first, second)
+    assert not torch.isnan(first).any()
+    stats = json.loads((runs[0] / "stats.json").read_text())
+    assert stats["fasttext"]["reproducible"] and stats["fasttext"]["bucket"] == 0
+    assert stats["fasttext_words"] > 10
+    assert not list(runs[0].glob("*.vec")), "the initial-vectors file is left behind"
