@@ -26,7 +26,7 @@ def test_workflow_runs_under_slurm_and_gpu_jobs_ask_for_a_gpu(slurm, tmp_path):
     config = write_config(
         tmp_path,
         languages=["en", "fr"],
-        variants=["base", "mod_m"],
+        variants=["base", "mod_m", "full_m"],
         evaluation={"batch_size": 32, "max_seq_length": 64,
                     "datasets": {k: datasets[k] for k in ("sts17", "flores")}},
         resources={"default": {"mem_mb": 1000, "runtime": 15}},

@@ -1,12 +1,19 @@
 """The workflow end to end on tiny models: a finished two-language run, then dry-runs that
 show adding a language, removing one and adding a dataset schedule only what they should;
-a forced rerun of one chain reproduces its numbers; the HTML report."""
+rerunning everything reproduces every number; a training job killed by SIGTERM resumes on the rerun;
+the HTML report."""
 
 import csv
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
-from workflow_helpers import default_config, dry_run_jobs, run_snakemake, write_config
+from workflow_helpers import (default_config, dry_run_jobs, run_snakemake, snakemake_command, snakemake_env,
+                              write_config)
 
 pytestmark = pytest.mark.slow
 
@@ -106,14 +113,14 @@ def test_adding_a_dataset_runs_only_its_evaluation(finished):
     assert {wc["dataset"] for rule, wc in jobs if "dataset" in wc} == {"tatoeba"}
 
 
-def test_a_forced_rerun_of_one_chain_reproduces_its_scores(finished):
-    """Same config, same numbers: retrain LA, SE and CLA of en and fr, re-encode, re-score.
-    (FOCUS is left out: fastText must train multi-threaded, see modsent/focus.py.)"""
-    target = "results/eval/scores/stsb/en-fr.csv"
-    la = finished / "results/modules/fr/la/lora.safetensors"
-    before, la_time = (finished / target).read_text(), la.stat().st_mtime_ns
-    run_snakemake(finished, finished / "config.yaml", target, "--forcerun", "train_language_adapter", timeout=2400)
-    assert la.stat().st_mtime_ns != la_time, "the language adapter was not retrained"
+def test_rerunning_everything_reproduces_every_score(finished):
+    """Same config, same numbers: rebuild the tiny models, translate, train every module and
+    baseline (the default config's reproducible fastText in FOCUS), re-encode, re-score."""
+    target = "results/tables/scores.csv"
+    focus = finished / "results/modules/fr/focus/embeddings.safetensors"
+    before, focus_time = (finished / target).read_text(), focus.stat().st_mtime_ns
+    run_snakemake(finished, finished / "config.yaml", target, "--forceall", timeout=2400)
+    assert focus.stat().st_mtime_ns != focus_time, "FOCUS was not rerun"
     assert (finished / target).read_text() == before
 
 
@@ -122,3 +129,43 @@ def test_report_holds_tables_and_plots(finished):
     run_snakemake(finished, finished / "config.yaml", "--report", str(report), timeout=600)
     html = report.read_text(errors="replace")
     assert "table1.html" in html and "scores.csv" in html and ".png" in html
+
+
+def _job_process(workdir: Path, module: str) -> int:
+    """PID of the running `python -m <module>` job started in `workdir`."""
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if module.encode() in argv and Path(os.readlink(proc / "cwd")) == workdir:
+                return int(proc.name)
+        except (OSError, ValueError):
+            continue
+    raise AssertionError(f"no running {module} job in {workdir}")
+
+
+def test_a_language_adapter_killed_by_sigterm_resumes_when_the_workflow_is_rerun(tmp_path):
+    """What Slurm does at a time limit: SIGTERM to the job's process. Snakemake removes the
+    incomplete output, the checkpoint survives, and the rerun resumes from it."""
+    steps = 2000
+    la = {**default_config()["language_adaptation"], "steps": steps, "checkpoint_every": 25, "log_every": 25}
+    config = write_config(tmp_path, languages=["en"], variants=["mod_m"], language_adaptation=la)
+    target, log = "results/modules/en/la", tmp_path / "logs" / "specialize" / "en" / "la.log"
+    driver = subprocess.Popen(snakemake_command(tmp_path, config, target), env=snakemake_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 900
+        while not (log.is_file() and f" step 100/{steps} " in log.read_text()):
+            assert driver.poll() is None and time.monotonic() < deadline, "LA never reached step 100"
+            time.sleep(0.1)
+        os.kill(_job_process(tmp_path, "modsent.adapt"), signal.SIGTERM)
+        output = driver.communicate(timeout=300)[0]
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode != 0, output
+    assert not (tmp_path / target).exists(), "the killed job left an output that looks complete"
+    stopped_at = int((tmp_path / "results/checkpoints/la/en/latest").read_text().split("-")[1])
+    assert 100 <= stopped_at < steps
+    run_snakemake(tmp_path, config, target, timeout=1200)
+    assert f"resumed from step {stopped_at}" in log.read_text()
+    assert (tmp_path / target / "lora.safetensors").is_file()
