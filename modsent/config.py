@@ -62,6 +62,7 @@ def validate_config(config: dict) -> dict:
                 lines.append(f"{_where(e)}: {e.message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     _check_languages(config)
+    _check_local_model(config, "base_model")
     from modsent.translate import check_translate_config  # the MT stage's own checks
 
     check_translate_config(config)
@@ -87,6 +88,17 @@ def _check_languages(config: dict) -> None:
     # One spelling everywhere (paths, wildcards, tables): ISO 639-1 where it exists, else NLLB.
     config["languages"] = [lang.code for lang in codes]
     config["pivot"] = get_language(config["pivot"]).code
+
+
+def looks_like_local_path(value: str) -> bool:
+    """Hub ids are `org/name`; these prefixes only ever start a filesystem path."""
+    return value.startswith(("/", "./", "../", "~"))
+
+
+def _check_local_model(config: dict, key: str) -> None:
+    value = config[key]
+    if looks_like_local_path(value) and not Path(value).expanduser().exists():
+        raise ConfigError(f"invalid configuration: config[{key!r}]: local path {value} does not exist")
 
 
 def load_config(path: str | Path) -> dict:

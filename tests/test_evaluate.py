@@ -113,3 +113,9 @@ def test_missing_data_file_fails_before_the_model_is_loaded(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "no-such-flores" in err and "no-such-model" not in err
+
+
+def test_a_missing_local_base_model_fails_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match="no-such-model"):
+        load_config(_config(tmp_path, base_model=str(tmp_path / "no-such-model")))
+    assert load_config(_config(tmp_path, base_model="sentence-transformers/LaBSE"))["base_model"]  # a hub id
