@@ -212,16 +212,18 @@ def sentence_encoding_targets():
     return ["results/tables/modules.csv"]
 
 
+def encoder_modules(variants, langs):
+    """The module (or full model) directories the encoders of `variants` for `langs` are composed of."""
+    paths = {p for variant in variants for lang in langs for p in modules_needed(variant, lang, PIVOT)}
+    return sorted(f"results/{p}" for p in paths)
+
+
 def configured_modules():
     """Every trained module directory the configured variants compose encoders from."""
-    paths = {
-        p
-        for variant in VARIANTS
-        for lang in LANGS
-        for p in modules_needed(variant, lang, PIVOT)
-        if p.startswith("modules/") and os.path.basename(p) != "tokenizer"
-    }
-    return sorted(f"results/{p}" for p in paths)
+    return [
+        p for p in encoder_modules(VARIANTS, LANGS)
+        if p.startswith("results/modules/") and os.path.basename(p) != "tokenizer"
+    ]
 
 
 # ---------------------------------------------------------------- align (rules/align.smk)
@@ -343,12 +345,6 @@ def score_files():
 
 def skipped_items():
     return [[name, item, reason] for name, ds in EVAL_DATASETS.items() for item, reason in ds.skipped()]
-
-
-def encoder_modules(variants, langs):
-    """The module (or full model) directories the encoders of `variants` for `langs` are composed of."""
-    paths = {p for variant in variants for lang in langs for p in modules_needed(variant, lang, PIVOT)}
-    return sorted(f"results/{p}" for p in paths)
 
 
 def unit_embeddings(wildcards):
