@@ -34,11 +34,15 @@ class MultipleNegativesRankingLoss(nn.Module):
 
 
 class CosineSimilarityLoss(nn.Module):
-    """Mean squared error between cos(a_i, b_i) and a target (1 for parallel pairs)."""
+    """Mean cosine distance, mean_i (1 - cos(a_i, b_i)), between the two sides of parallel pairs.
 
-    def forward(self, a: torch.Tensor, b: torch.Tensor, target: torch.Tensor | float = 1.0) -> torch.Tensor:
+    The parallel loss of LASER3's teacher-student distillation (Heffernan et al. 2022), which
+    the paper follows: a cosine-embedding loss with target 1. Its gradient in cos is a constant
+    -1 per pair, where MSE(cos, 1) would give 2 (cos - 1), fading as the pair aligns; see
+    docs/TRAINING.md.
+    """
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         if a.shape != b.shape:
             raise ValueError(f"the two sides must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-        cosine = F.cosine_similarity(a.float(), b.float(), dim=-1)
-        target = torch.as_tensor(target, dtype=cosine.dtype, device=cosine.device).expand_as(cosine)
-        return F.mse_loss(cosine, target)
+        return (1.0 - F.cosine_similarity(a.float(), b.float(), dim=-1)).mean()

@@ -53,14 +53,26 @@ def test_mnrl_rejects_mismatched_pairs():
         MultipleNegativesRankingLoss()(torch.randn(3, 8), torch.randn(2, 8))
 
 
-def test_cosine_similarity_loss():
+def test_cosine_similarity_loss_is_the_mean_cosine_distance():
     a = torch.randn(5, 8)
     loss = CosineSimilarityLoss()
-    assert loss(a, 2 * a).item() == pytest.approx(0.0, abs=1e-6)  # parallel pairs: target 1
-    assert loss(a, -a).item() == pytest.approx(4.0, abs=1e-5)  # (-1 - 1)^2
-    target = torch.tensor([0.0, 0.5, 1.0, -1.0, 0.2])
+    assert loss(a, 2 * a).item() == pytest.approx(0.0, abs=1e-6)  # parallel pairs: distance 0
+    assert loss(a, -a).item() == pytest.approx(2.0, abs=1e-5)  # 1 - (-1), not (-1 - 1)^2
     b = torch.randn(5, 8)
-    expected = ((F.cosine_similarity(a, b) - target) ** 2).mean()
-    assert loss(a, b, target).item() == pytest.approx(expected.item(), rel=1e-5)
+    expected = (1 - F.cosine_similarity(a, b)).mean()
+    assert loss(a, b).item() == pytest.approx(expected.item(), rel=1e-5)
     with pytest.raises(ValueError, match="same shape"):
         loss(a, b[:3])
+
+
+def test_cosine_loss_gradient_does_not_fade_as_pairs_align():
+    """d loss / d cos_i = -1/n for every pair, however aligned; MSE(cos, 1) would give 2 (cos_i - 1)/n."""
+    g = torch.Generator().manual_seed(2)
+    b = torch.randn(4, 8, generator=g)
+    u = F.normalize(b, dim=-1)
+    v = torch.randn(4, 8, generator=g)
+    v = F.normalize(v - (v * u).sum(-1, keepdim=True) * u, dim=-1)  # unit, orthogonal to b
+    cos = torch.tensor([-0.5, 0.2, 0.9, 0.999], requires_grad=True)
+    a = cos.unsqueeze(1) * u + (1 - cos.unsqueeze(1) ** 2).sqrt() * v  # cos(a_i, b_i) = cos_i
+    CosineSimilarityLoss()(a, b).backward()
+    assert torch.allclose(cos.grad, torch.full((4,), -0.25), atol=1e-5)
