@@ -9,9 +9,10 @@ side that defines the space X is pulled into.
 
 Kinds (the grid's Mod_mc-pp, -pl, -jt, Mod_c-jt and the all-pair row of Table 3):
 
-    pp       cross-lingual paraphrase pairs (pivot sentence, its paraphrase in X), MNRL
-    pl       parallel pairs (pivot sentence, its translation in X), cosine-similarity loss
-    jt       one paraphrase batch, then one parallel batch, alternating
+    pp       cross-lingual paraphrase pairs (pivot sentence, its paraphrase in X, with the hard
+             negative in X where the data has one), MNRL
+    pl       parallel pairs (pivot sentence, its translation in X), cosine distance 1 - cos
+    jt       paraphrase and parallel batches interleaved, every pair of both views once an epoch
     c-jt     jt on X's LA only (no SE for X)
     allpair  jt where the other side of each pair is in a random language (pivot or another
              non-pivot language, through that language's translation of the pivot sentence),
@@ -108,8 +109,16 @@ class _PairGroup:
     task: str
     partner: str
     partner_texts: object  # TokenizedTexts
-    own_texts: object
+    own_texts: object  # the pairs' own-side texts, then their hard negatives
+    negative_row: np.ndarray  # row in own_texts of pair i's hard negative, -1 where it has none
     targets: object = None  # torch.Tensor, row i = partner text i embedded by the frozen encoder
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Per pair, the longest own-side text it brings into a batch (bucketing key)."""
+        lengths = self.own_texts.lengths
+        n = len(self.negative_row)
+        return np.maximum(lengths[:n], np.where(self.negative_row >= 0, lengths[self.negative_row], 0))
 
 
 def _frozen_embeddings(encoder, texts, rows: np.ndarray, pad_id: int, batch_size: int, device: str, autocast):
@@ -160,29 +169,35 @@ def _pair_groups(task, rows, encoders, pivot, translations, rng, max_length) -> 
             continue
         lookup = translations.get(partner) if partner != pivot else None
         partner_side = [pivot_texts[i] if lookup is None else lookup[pivot_texts[i]] for i in picked]
+        negatives = [k for k, i in enumerate(picked) if len(rows[i]) > 2 and rows[i][2]]
+        negative_row = np.full(len(picked), -1, dtype=np.int64)
+        negative_row[negatives] = len(picked) + np.arange(len(negatives))
         groups.append(_PairGroup(
             task=task, partner=partner,
             partner_texts=tokenize_texts(encoders[partner][0].tokenizer, partner_side, max_length),
-            own_texts=tokenize_texts(own_tokenizer, [rows[i][1] for i in picked], max_length),
+            own_texts=tokenize_texts(own_tokenizer, [rows[i][1] for i in picked] +
+                                     [rows[picked[k]][2] for k in negatives], max_length),
+            negative_row=negative_row,
         ))
     return groups
 
 
 def _epoch_schedule(groups: list[_PairGroup], tasks: Sequence[str], batch_size: int, rng):
-    """(group, rows) batches: per task all groups' batches in random order, tasks alternating.
+    """(group, rows) batches: per task all groups' batches in random order, tasks interleaved.
 
-    With two tasks the epoch ends when the shorter one runs out (round robin, as
-    sentence-transformers' multi-objective fit): equal numbers of both batch types.
+    With two tasks every batch of both is used once an epoch, spread evenly: batch i of a
+    task with n batches sits at (i + 0.5) / n of the epoch. Equal counts give strict
+    alternation; otherwise the larger view (parallel, ~2 sentences a row) keeps all its
+    pairs instead of being cut to the smaller one's length (docs/TRAINING.md).
     """
     from modsent.sentence_encoding import length_bucketed_batches
 
-    per_task = {}
-    for task in tasks:
+    slots = []
+    for order, task in enumerate(tasks):
         batches = [(g, b) for g in groups if g.task == task
-                   for b in length_bucketed_batches(g.own_texts.lengths, batch_size, rng)]
-        per_task[task] = [batches[i] for i in rng.permutation(len(batches))]
-    rounds = min(len(b) for b in per_task.values())
-    return [per_task[task][i] for i in range(rounds) for task in tasks]
+                   for b in length_bucketed_batches(g.lengths, batch_size, rng)]
+        slots += [((i + 0.5) / len(batches), order, batches[k]) for i, k in enumerate(rng.permutation(len(batches)))]
+    return [batch for *_, batch in sorted(slots, key=lambda slot: slot[:2])]
 
 
 def train_cla(
@@ -200,8 +215,9 @@ def train_cla(
 ) -> dict:
     """Add a CLA adapter to `model` (language X's composed encoder) and train it in place.
 
-    `cross` rows are (pivot sentence, its paraphrase in X), `parallel` rows (pivot
-    sentence, its translation in X). `pivot_encoder` is frozen and kept in eval mode.
+    `cross` rows are (pivot sentence, its paraphrase in X[, a hard negative in X]),
+    `parallel` rows (pivot sentence, its translation in X). `pivot_encoder` is frozen and
+    kept in eval mode.
     For `allpair`, `partner_encoders` maps other languages to their frozen encoders and
     `translations[lang]` maps a pivot sentence to its translation in that language.
     Returns the training record (seconds, steps, pairs, parameters).
@@ -262,13 +278,16 @@ def train_cla(
         return {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
                 "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
 
-    for group in groups:  # only the rows the schedule uses (jt stops when the shorter task runs out)
-        rows = np.unique(np.concatenate([b for epoch in schedule for g, b in epoch if g is group] or [[]]).astype(int))
+    for group in groups:  # every pair is in every epoch
+        rows = np.arange(len(group.negative_row))
         group.targets = _frozen_embeddings(encoders[group.partner], group.partner_texts, rows,
                                            pad_ids[group.partner], 2 * settings.batch_size, device, autocast)
     n_params = sum(p.numel() for p in trainable)
-    log.info("CLA %s: %s, %d steps, %d trainable parameters, device %s", kind,
-             ", ".join(f"{len(data[t])} {t} pairs" for t in tasks), total_steps, n_params, device)
+    n_negatives = sum(int((g.negative_row >= 0).sum()) for g in groups)
+    log.info("CLA %s trains on %s per epoch (%d paraphrase pairs with a hard negative); %d epoch(s), %d steps, "
+             "%d trainable parameters, device %s", kind,
+             " and ".join(f"{len(data[t])} {t} pairs" for t in tasks), n_negatives if PARAPHRASE in tasks else 0,
+             settings.epochs, total_steps, n_params, device)
     used = {task: 0 for task in tasks}
     padded_tokens = real_tokens = 0
     update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device)
@@ -276,10 +295,11 @@ def train_cla(
     for batches in schedule:
         for group, rows in batches:
             target = group.targets[torch.from_numpy(rows).to(device)]
+            negatives = group.negative_row[rows][group.negative_row[rows] >= 0]
             with autocast:
-                own = model(features(group.own_texts, rows))["sentence_embedding"]
-            if group.task == PARAPHRASE:
-                loss = losses[PARAPHRASE](target, own)
+                own = model(features(group.own_texts, np.concatenate([rows, negatives])))["sentence_embedding"]
+            if group.task == PARAPHRASE:  # the English anchor against X's positives and hard negatives
+                loss = losses[PARAPHRASE](target, own[:len(rows)], own[len(rows):] if len(negatives) else None)
             else:
                 loss = losses[PARALLEL](own, target)
             update(loss)
@@ -293,6 +313,7 @@ def train_cla(
         "seconds": round(seconds, 3),
         "steps": update.step,
         "pairs": used,
+        "hard_negatives": n_negatives,
         "parameters": n_params,
         "adapter": "adapters.ParBnConfig()",
         "partners": sorted({g.partner for g in groups}),
@@ -309,7 +330,8 @@ def save_alignment_adapter(model, out_dir: str | Path, record: dict) -> None:
         (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
 
 
-def _read_pairs(path: Path, what: str) -> list[tuple[str, str]]:
+def _read_pairs(path: Path, what: str) -> list[tuple[str, ...]]:
+    """(pivot text, target text) rows, with the target-language hard negative of a paraphrase row."""
     from modsent.training_views import read_view
 
     if not path.is_file():
@@ -318,7 +340,7 @@ def _read_pairs(path: Path, what: str) -> list[tuple[str, str]]:
     bad = [i for i, r in enumerate(rows) if len(r) < 2]
     if bad:
         raise ValueError(f"{path}: row {bad[0]} has fewer than 2 texts (a {what} view has pivot text, target text)")
-    return [(r[0], r[1]) for r in rows]
+    return [tuple(r[:3]) if what == PARAPHRASE else (r[0], r[1]) for r in rows]
 
 
 def train_alignment_adapter(

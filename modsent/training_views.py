@@ -3,7 +3,8 @@
 Per language X (pivot = English in the paper), under ``results/train/X/``:
 
     mono.tsv      id  anchor  positive  negative   pairs/triplets in X (negative may be empty)
-    cross.tsv     id  pivot   target               (English anchor, X translation of its positive)
+    cross.tsv     id  pivot   target   negative    (English anchor, X translation of its positive
+                                                    and of its hard negative, which may be empty)
     parallel.tsv  id  pivot   target               (English sentence, its X translation)
 
 UTF-8, a header line, no quoting; tabs and line breaks inside texts are spaces. Every
@@ -29,7 +30,8 @@ from modsent.utils import atomic_output, setup_logging
 log = logging.getLogger("modsent.training_views")
 
 EXAMPLE_COLUMNS = ("id", "anchor", "positive", "negative")  # sources, gathered MT, mono view
-PAIR_COLUMNS = ("id", "pivot", "target")  # cross and parallel views
+PAIR_COLUMNS = ("id", "pivot", "target")  # parallel view
+CROSS_COLUMNS = PAIR_COLUMNS + ("negative",)  # cross view: MNRL triplets across languages
 VIEW_NAMES = ("mono", "cross", "parallel")
 NLI_LABELS = ("entailment", "neutral", "contradiction")  # XNLI / MNLI ClassLabel order
 
@@ -109,18 +111,17 @@ def write_examples(path: str | Path, examples: Iterable[Example]) -> int:
 def read_view(path: str | Path) -> list[tuple[str, ...]]:
     """The text columns of a training view, without the id.
 
-    mono rows are (anchor, positive) or (anchor, positive, negative) when the negative is
-    non-empty; cross/parallel rows are (pivot, target).
+    mono rows are (anchor, positive) and cross rows (pivot, target), each with the negative
+    as a third text where it is non-empty; parallel rows are (pivot, target).
     """
     lines = read_lines(path)
     header = lines[0].split("\t") if lines else []
-    if header == list(EXAMPLE_COLUMNS):
-        return [(e.anchor, e.positive, e.negative) if e.negative else (e.anchor, e.positive)
-                for e in read_examples(path)]
-    if header == list(PAIR_COLUMNS):
-        return [(pivot, target) for _, pivot, target in read_table(path, PAIR_COLUMNS)[1]]
-    raise FormatError(f"{path}:1: not a training view: header {header}, expected {list(EXAMPLE_COLUMNS)} "
-                      f"or {list(PAIR_COLUMNS)}")
+    for columns in (EXAMPLE_COLUMNS, CROSS_COLUMNS, PAIR_COLUMNS):
+        if header == list(columns):
+            return [tuple(row[1:-1]) if len(row) == 4 and not row[-1] else tuple(row[1:])
+                    for row in read_table(path, columns)[1]]
+    raise FormatError(f"{path}:1: not a training view: header {header}, expected {list(EXAMPLE_COLUMNS)}, "
+                      f"{list(CROSS_COLUMNS)} or {list(PAIR_COLUMNS)}")
 
 
 def check_aligned(pivot_examples: Sequence[Example], lang_examples: Sequence[Example], *,
@@ -213,9 +214,14 @@ def provided_examples(spec: dict, *, code: str, pivot_code: str) -> tuple[list[E
 # --- views --------------------------------------------------------------------------------
 
 
-def cross_pairs(pivot_examples: Sequence[Example], lang_examples: Sequence[Example]) -> list[tuple[str, str, str]]:
-    """(id, English anchor, the language's translation of its positive)."""
-    return [(p.id, p.anchor, x.positive) for p, x in zip(pivot_examples, lang_examples)]
+def cross_pairs(pivot_examples: Sequence[Example],
+                lang_examples: Sequence[Example]) -> list[tuple[str, str, str, str]]:
+    """(id, English anchor, the language's translation of its positive and of its negative).
+
+    The hard negative stays on the language's side, beside the positive it competes with:
+    CLA trains the same MNRL on these as SE on the mono view.
+    """
+    return [(p.id, p.anchor, x.positive, x.negative) for p, x in zip(pivot_examples, lang_examples)]
 
 
 def parallel_pairs(pivot_examples: Sequence[Example], lang_examples: Sequence[Example]) -> list[tuple[str, str, str]]:
@@ -272,11 +278,11 @@ def build_training_views(
     out_dir = Path(out_dir)
     paths = {name: out_dir / f"{name}.tsv" for name in VIEW_NAMES}
     write_examples(paths["mono"], lang_examples)
-    write_table(paths["cross"], PAIR_COLUMNS, cross_pairs(pivot_examples, lang_examples))
+    write_table(paths["cross"], CROSS_COLUMNS, cross_pairs(pivot_examples, lang_examples))
     n_parallel = write_table(paths["parallel"], PAIR_COLUMNS, parallel_pairs(pivot_examples, lang_examples))
     n_triplets = sum(bool(e.negative) for e in lang_examples)
-    log.info("%s: %d mono rows (%d triplets), %d cross pairs, %d parallel pairs -> %s",
-             lang, len(lang_examples), n_triplets, len(lang_examples), n_parallel, out_dir)
+    log.info("%s: %d mono rows and %d cross rows (%d triplets each), %d parallel pairs -> %s",
+             lang, len(lang_examples), len(lang_examples), n_triplets, n_parallel, out_dir)
     return paths
 
 

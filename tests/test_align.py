@@ -100,10 +100,55 @@ def test_kinds_choose_batches(tiny_encoder):
     assert pp["pairs"] == {"paraphrase": 8} and pp["steps"] == 4
     pl = train_cla(_encoder(tiny_encoder), _encoder(tiny_encoder), kind="pl", parallel=parallel, settings=settings)
     assert pl["pairs"] == {"parallel": 4} and pl["steps"] == 2
-    # jt alternates one batch of each and stops when the shorter task runs out
+    # jt trains on every pair of both views, its batches interleaved evenly
     jt = train_cla(_encoder(tiny_encoder), _encoder(tiny_encoder), kind="jt", cross=cross, parallel=parallel,
                    settings=settings)
-    assert jt["pairs"] == {"paraphrase": 4, "parallel": 4} and jt["steps"] == 4
+    assert jt["pairs"] == {"paraphrase": 8, "parallel": 4} and jt["steps"] == 6
+
+
+def test_cross_view_hard_negatives_join_the_mnrl_candidates(tiny_encoder, tmp_path, monkeypatch):
+    """A cross row (English anchor, X positive, X negative): MNRL scores the anchor against the
+    batch's X positives and X negatives, as SE does within X."""
+    from modsent import losses
+    from modsent.align import PARAPHRASE, _read_pairs
+    from modsent.training_views import CROSS_COLUMNS, write_table
+
+    view = tmp_path / "cross.tsv"
+    negatives = ["niemand sitzt", "", "kein kind liest", "", "", "", "", ""]
+    write_table(view, CROSS_COLUMNS, [(str(i), en, x, n) for i, (en, x, n) in enumerate(zip(EN, DE, negatives))])
+    cross = _read_pairs(view, PARAPHRASE)
+    assert cross[0] == (EN[0], DE[0], "niemand sitzt") and cross[1] == (EN[1], DE[1])
+    seen = []
+    forward = losses.MultipleNegativesRankingLoss.forward
+
+    def spy(self, anchor, positive, negative=None):
+        seen.append((len(anchor), 0 if negative is None else len(negative)))
+        return forward(self, anchor, positive, negative)
+
+    monkeypatch.setattr(losses.MultipleNegativesRankingLoss, "forward", spy)
+    settings = AlignmentSettings(batch_size=8, epochs=1, max_seq_length=32)
+    record = train_cla(_encoder(tiny_encoder), _encoder(tiny_encoder), kind="pp", cross=cross, settings=settings)
+    assert record["hard_negatives"] == 2 and seen == [(8, 2)]
+
+
+def test_jt_interleaves_both_views_evenly():
+    from modsent.align import _epoch_schedule, _PairGroup
+    from modsent.sentence_encoding import TokenizedTexts
+
+    def group(task, n):
+        texts = TokenizedTexts(np.zeros(n, dtype=np.int32), np.arange(n + 1))
+        return _PairGroup(task, "en", texts, texts, np.full(n, -1))
+
+    groups = [group("paraphrase", 6), group("parallel", 12)]  # 3 and 6 batches of 2
+    schedule = _epoch_schedule(groups, ("paraphrase", "parallel"), 2, np.random.default_rng(0))
+    # batch i of n at (i + 0.5) / n of the epoch: parallel at 1/12, 3/12, ...; paraphrase at 1/6, 3/6, 5/6
+    pp, pl = "paraphrase", "parallel"
+    assert [g.task for g, _ in schedule] == [pl, pp, pl] * 3
+    for g in groups:  # every pair exactly once
+        assert sorted(np.concatenate([rows for h, rows in schedule if h is g])) == list(range(len(g.negative_row)))
+    equal = _epoch_schedule([group("paraphrase", 4), group("parallel", 4)], ("paraphrase", "parallel"), 2,
+                            np.random.default_rng(0))
+    assert [g.task for g, _ in equal] == ["paraphrase", "parallel"] * 2  # equal counts: strict alternation
 
 
 def test_allpair_aligns_to_other_languages_with_frozen_partners(tiny_encoder):
@@ -252,9 +297,9 @@ def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
     assert _digest(store / "en") == pivot_files, "CLA training wrote to the pivot's modules"
 
     record = json.loads((store / "de" / "cla-allpair" / "cla_config.json").read_text())
-    # batches are per partner language, the two batch types alternate
+    # batches are per partner language; every pair of both views trains
     assert record["partners"] == ["en", "fr"] and record["lang"] == "de"
-    assert record["steps"] >= 4 and record["steps"] % 2 == 0
+    assert record["pairs"] == {"paraphrase": 8, "parallel": 8} and record["steps"] >= 4
     base = dict(base_model=str(tiny_encoder), store=store, device="cpu")
     mod_m = compose_encoder("mod_m", "de", **base).encode(DE)
     for variant in ("mod_mc_jt", "mod_c_jt", "mod_mc_jt_allpair"):

@@ -8,6 +8,7 @@ import pytest
 
 from modsent import training_views
 from modsent.training_views import (
+    CROSS_COLUMNS,
     EXAMPLE_COLUMNS,
     PAIR_COLUMNS,
     Example,
@@ -64,12 +65,15 @@ def test_views_from_machine_translation(mt_files, tmp_path):
     paths = build_training_views(tmp_path / "fr", lang="fr", pivot="en", sources=[source], translations=[translated])
     assert read_view(paths["mono"]) == [(e.anchor, e.positive, e.negative) if e.negative else (e.anchor, e.positive)
                                         for e in FR]
-    assert read_view(paths["cross"]) == [(e.anchor, f.positive) for e, f in zip(EN, FR)]
+    # the cross view keeps the hard negative, in the target language, where the source has one
+    assert read_view(paths["cross"]) == [("A man plays a guitar.", "Un homme fait de la musique.", "Personne ne joue."),
+                                         ("A man plays a guitar.", "Quelqu'un a une guitare."),
+                                         ("The long text.", "Texte.")]
     # each English sentence once (the repeated premise too), with its own translation
     assert read_view(paths["parallel"]) == [
         ("A man plays a guitar.", "Un homme joue de la guitare."), ("A man makes music.", "Un homme fait de la musique."),
         ("Someone has a guitar.", "Quelqu'un a une guitare."), ("The long text.", "Le long texte."), ("Text.", "Texte.")]
-    assert paths["cross"].read_text(encoding="utf-8").startswith("id\tpivot\ttarget\nnli-0\t")
+    assert paths["cross"].read_text(encoding="utf-8").startswith("id\tpivot\ttarget\tnegative\nnli-0\t")
     assert [e.id for e in read_examples(paths["mono"])] == [e.id for e in EN]
 
 
@@ -77,7 +81,7 @@ def test_pivot_views_are_its_own_data(mt_files, tmp_path):
     source, _ = mt_files
     paths = build_training_views(tmp_path / "en", lang="en", pivot="en", sources=[source])
     assert read_examples(paths["mono"]) == EN
-    assert read_view(paths["cross"]) == [(e.anchor, e.positive) for e in EN]
+    assert read_view(paths["cross"]) == [e[1:] if e.negative else e[1:3] for e in EN]
 
 
 def test_misaligned_translation_is_rejected(mt_files, tmp_path):
@@ -104,10 +108,11 @@ def test_views_from_provided_nli_files(tmp_path):
     assert mono_de[0] == Example("dev:1", "Die Katze schläft.", "Eine Katze ruht.", "Die Katze rennt.")
     assert mono_de[2].negative == ""
     assert [e.id for e in read_examples(en["mono"])] == [e.id for e in mono_de]  # multi-parallel
-    assert read_view(de["cross"])[0] == ("The cat sleeps.", "Eine Katze ruht.")
+    assert read_view(de["cross"])[0] == ("The cat sleeps.", "Eine Katze ruht.", "Die Katze rennt.")
+    assert read_view(de["cross"])[2] == ("A dog barks.", "Ein Hund ist laut.")  # no contradiction in its group
     assert ("A cat is resting.", "Eine Katze ruht.") in read_view(de["parallel"])
     # the same format as views built from MT output
-    for name, columns in (("mono", EXAMPLE_COLUMNS), ("cross", PAIR_COLUMNS), ("parallel", PAIR_COLUMNS)):
+    for name, columns in (("mono", EXAMPLE_COLUMNS), ("cross", CROSS_COLUMNS), ("parallel", PAIR_COLUMNS)):
         assert de[name].read_text(encoding="utf-8").split("\n", 1)[0] == "\t".join(columns)
 
 
