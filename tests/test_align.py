@@ -323,3 +323,28 @@ def test_frozen_side_is_embedded_once_exactly_as_the_encoder_would(tiny_encoder)
     expected = pivot.encode([texts[i] for i in rows], convert_to_tensor=True)
     torch.testing.assert_close(embedded[torch.from_numpy(rows)], expected, atol=1e-5, rtol=1e-5)
     assert not embedded[[2, 4, 6, 7]].any(), "rows the schedule does not use are not embedded"
+
+
+def test_pair_counts_of_pp_pl_jt_on_the_shipped_tiny_views(tiny_encoder, tmp_path):
+    """pp trains on every cross row, pl on every parallel pair, jt on both: on the shipped
+    tiny XNLI data the parallel view is the larger one (premise + hypothesis per row), so
+    cutting jt to the shorter view would drop parallel pairs."""
+    from conftest import REPO
+
+    from modsent.align import PARALLEL, PARAPHRASE, _read_pairs
+    from modsent.training_views import build_training_views
+
+    spec = {"format": "nli", "path": str(REPO / "modsent/resources/tiny/train/xnli"), "splits": ["dev"]}
+    views = build_training_views(tmp_path / "de", lang="de", pivot="en", provided=spec)
+    cross, parallel = _read_pairs(views["cross"], PARAPHRASE), _read_pairs(views["parallel"], PARALLEL)
+    triplets = sum(len(r) == 3 for r in cross)
+    assert 0 < triplets <= len(cross) < len(parallel)
+    settings = AlignmentSettings(batch_size=32, epochs=1, max_seq_length=32)
+    records = {kind: train_cla(_encoder(tiny_encoder), _encoder(tiny_encoder), kind=kind, cross=cross,
+                               parallel=parallel, settings=settings) for kind in ("pp", "pl", "jt")}
+    batches = {n: -(-n // 32) for n in (len(cross), len(parallel))}
+    assert records["pp"]["pairs"] == {"paraphrase": len(cross)} and records["pp"]["steps"] == batches[len(cross)]
+    assert records["pl"]["pairs"] == {"parallel": len(parallel)} and records["pl"]["steps"] == batches[len(parallel)]
+    assert records["jt"]["pairs"] == {"paraphrase": len(cross), "parallel": len(parallel)}
+    assert records["jt"]["steps"] == records["pp"]["steps"] + records["pl"]["steps"]
+    assert records["pp"]["hard_negatives"] == records["jt"]["hard_negatives"] == triplets
