@@ -12,16 +12,33 @@ run, and still the fast Rust trainer.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections import Counter
+from typing import Iterable, Iterator
 
 _PRIVATE_USE = 0xF0000  # Supplementary Private Use Area-A: never in real text
+# A word is fed to the trainer as strings of at most this many copies: the trainer counts
+# the same occurrences as from the running text, without a string per occurrence.
+_COPIES_PER_STRING = 1024
 
 
-def _continuation_map(words: list[str]) -> dict[str, str]:
+def _continuation_map(words: Iterable[str]) -> dict[str, str]:
     chars = sorted({c for w in words for c in w[1:]})
     if len(chars) > 0xFFFE:
         raise ValueError(f"too many distinct characters ({len(chars)}) for the continuation map")
     return {c: chr(_PRIVATE_USE + i) for i, c in enumerate(chars)}
+
+
+def _repeated(counts: Counter, marks: dict[str, str]) -> Iterator[str]:
+    """Each counted word, its non-initial characters remapped, as many times as it was seen."""
+    for word, count in counts.items():
+        marked = word[0] + "".join(marks[c] for c in word[1:])
+        full, rest = divmod(count, _COPIES_PER_STRING)
+        if full:
+            chunk = " ".join([marked] * _COPIES_PER_STRING)
+            for _ in range(full):
+                yield chunk
+        if rest:
+            yield " ".join([marked] * rest)
 
 
 def learn_wordpiece_vocab(
@@ -32,11 +49,15 @@ def learn_wordpiece_vocab(
     prefix: str = "##",
     min_frequency: int = 0,
 ) -> list[str]:
-    """Special tokens first, then the learned pieces; `words` are pre-tokenised words."""
+    """Special tokens first, then the learned pieces; `words` are pre-tokenised words.
+
+    `words` is read once, as a stream, into a count per distinct word: memory grows with
+    the vocabulary of the text, not with its length.
+    """
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-    words = [w for w in words if w]
-    marks = _continuation_map(words)
+    counts = Counter(w for w in words if w)
+    marks = _continuation_map(counts)
     unmark = {v: k for k, v in marks.items()}
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
@@ -44,7 +65,7 @@ def learn_wordpiece_vocab(
         vocab_size=vocab_size, special_tokens=list(special_tokens), min_frequency=min_frequency,
         show_progress=False,
     )
-    bpe.train_from_iterator((w[0] + "".join(marks[c] for c in w[1:]) for w in words), trainer)
+    bpe.train_from_iterator(_repeated(counts, marks), trainer)
     vocab = sorted(bpe.get_vocab().items(), key=lambda item: item[1])
     pieces = []
     for token, _ in vocab:

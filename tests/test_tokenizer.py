@@ -134,3 +134,43 @@ def test_wordpiece_training_is_deterministic(tmp_path):
     assert len(vocabs) == 1
     vocab = vocabs.pop()
     assert vocab[:2] == ("[PAD]", "[UNK]") and "##a" in vocab and "the" in vocab
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "fr"])
+def test_counted_wordpiece_is_byte_identical_to_feeding_every_word(tiny_encoder, tmp_path, monkeypatch, lang):
+    """Learning from word counts gives the files that feeding the trainer every word in text order gives."""
+    from conftest import REPO
+
+    from modsent import wordpiece
+
+    corpus = REPO / "modsent" / "resources" / "tiny" / "corpus" / f"{lang}.txt"
+    counted = train_tokenizer(tiny_encoder, corpus, tmp_path / "counted", vocab_size=150)
+    words = list(wordpiece.pretokenize(AutoTokenizer.from_pretrained(str(tiny_encoder)).backend_tokenizer,
+                                       corpus.read_text(encoding="utf-8").split("\n")))
+    monkeypatch.setattr(wordpiece, "_repeated", lambda counts, marks: (
+        w[0] + "".join(marks[c] for c in w[1:]) for w in words if w))
+    every_word = train_tokenizer(tiny_encoder, corpus, tmp_path / "every", vocab_size=150)
+    files = sorted(p.name for p in counted.iterdir())
+    assert files == sorted(p.name for p in every_word.iterdir()) and "tokenizer.json" in files
+    for name in files:
+        assert (counted / name).read_bytes() == (every_word / name).read_bytes(), name
+
+
+def test_wordpiece_memory_does_not_grow_with_the_text():
+    """Ten times the text (same words) must not take ten times the memory: words are counted as they stream."""
+    import itertools
+    import tracemalloc
+
+    from modsent.wordpiece import learn_wordpiece_vocab
+
+    vocabulary = [w + str(i) for i, w in enumerate(["haus", "baum", "straße", "wasser", "licht"] * 40)]
+
+    def peak(n_words):
+        tracemalloc.start()
+        learn_wordpiece_vocab(itertools.islice(itertools.cycle(vocabulary), n_words), 80, ["[UNK]"])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    small, large = peak(50_000), peak(500_000)
+    assert large < 1.5 * small + 200_000, (small, large)  # a list of every word: ~8 bytes a word more
