@@ -1,18 +1,24 @@
 """English paraphrase sets: load from the hub or a local file, normalise, cap, write.
 
-The paper's five sets (sentence-transformers' embedding-training-data family):
+The paper's five sets (App. C.1 Table 7):
 
-    nli                   sentence-transformers/all-nli, subset triplet  (anchor, positive, negative)
+    nli                   nyu-mll/multi_nli, split train, format nli: 128K (premise, entailment,
+                          contradiction) triplets built from MultiNLI (sentence-transformers/all-nli
+                          would be mostly SNLI)
     sentence_compression  sentence-transformers/sentence-compression, pair (text, simplified)
     simple_wiki           sentence-transformers/simple-wiki, pair          (text, simplified)
     altlex                sentence-transformers/altlex, pair               (text, simplified)
     quora_duplicates      sentence-transformers/quora-duplicates, triplet  (anchor, positive, negative)
 
 ``format: hub`` goes through ``datasets.load_dataset(path, subset, split=...)``, so `path`
-is a hub id or a local copy of the hub repository. ``format: raw`` reads a local UTF-8
+is a hub id or a local copy of the hub repository. ``format: nli`` does too, for an NLI set
+with premise, hypothesis and a ClassLabel label (MultiNLI's layout): each premise's
+entailment hypothesis is the positive and its contradiction hypothesis the negative; an
+entailment without a contradiction is left out. ``format: raw`` reads a local UTF-8
 TSV file with a header line naming its columns, no quoting (the layout of
 ``modsent/resources/tiny/train/paraphrase``). The output is ``id anchor positive negative``
-(negative empty for pairs), ids "<name>-<row index in the source>", stable under caps.
+(negative empty for pairs), ids "<name>-<row index in the source>" (nli: the row of the
+entailment hypothesis), stable under caps.
 """
 
 from __future__ import annotations
@@ -23,7 +29,16 @@ import random
 from pathlib import Path
 from typing import Sequence
 
-from modsent.training_views import Example, FormatError, clean_text, read_table, write_examples
+from modsent.training_views import (
+    NLI_LABELS,
+    Example,
+    FormatError,
+    clean_text,
+    entailment_triplets,
+    hub_nli_rows,
+    read_table,
+    write_examples,
+)
 from modsent.utils import setup_logging
 
 log = logging.getLogger("modsent.paraphrase")
@@ -62,6 +77,26 @@ def _hub_table(path: str, subset: str | None, split: str) -> tuple[list[str], li
     return header, [list(row) for row in zip(*columns)]
 
 
+def _nli_triplet_table(path: str, subset: str | None, split: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, rows, source row of each) of the (premise, entailment, contradiction) triplets of an NLI set."""
+    where = f"{path} ({subset or 'default'}, {split})"
+    rows = hub_nli_rows(path, subset, split)
+    unknown = sorted({label for _, _, label in rows} - set(NLI_LABELS) - {"-1"})
+    if unknown:
+        raise FormatError(f"{where}: labels {unknown} are not NLI class names {NLI_LABELS} "
+                          "(the label column must be a ClassLabel)")
+    groups: dict[str, list[int]] = {}
+    for i, (premise, _, _) in enumerate(rows):
+        groups.setdefault(premise, []).append(i)
+    labels = [label for _, _, label in rows]
+    triplets = [(e, c) for group in groups.values() for e, c in entailment_triplets(group, labels) if c is not None]
+    triplets.sort()
+    log.info("%s: %d rows, %d premises -> %d (premise, entailment, contradiction) triplets",
+             where, len(rows), len(groups), len(triplets))
+    return (["anchor", "positive", "negative"], [[rows[e][0], rows[e][1], rows[c][1]] for e, c in triplets],
+            [e for e, _ in triplets])
+
+
 def load_paraphrase_set(
     name: str,
     *,
@@ -77,16 +112,20 @@ def load_paraphrase_set(
 
     With `max_rows`, a seeded random subset of that size is kept, in source order.
     """
+    source_rows = None
     if format == "raw":
         if not Path(path).is_file():
             raise FileNotFoundError(f"paraphrase set {name!r}: local file not found: {path}")
         header, rows = read_table(path)
         where = path
-    elif format == "hub":
-        header, rows = _hub_table(path, subset, split)
+    elif format in ("hub", "nli"):
         where = f"{path} ({subset or 'default'}, {split})"
+        if format == "hub":
+            header, rows = _hub_table(path, subset, split)
+        else:
+            header, rows, source_rows = _nli_triplet_table(path, subset, split)
     else:
-        raise ValueError(f"paraphrase set {name!r}: unknown format {format!r} (expected hub or raw)")
+        raise ValueError(f"paraphrase set {name!r}: unknown format {format!r} (expected hub, nli or raw)")
     chosen = choose_columns(header, columns, where)
     index = [header.index(c) for c in chosen]
     examples, dropped = [], 0
@@ -95,7 +134,8 @@ def load_paraphrase_set(
         if not texts[0] or not texts[1]:
             dropped += 1
             continue
-        examples.append(Example(f"{name}-{row_number}", texts[0], texts[1], texts[2] if len(texts) == 3 else ""))
+        source_row = row_number if source_rows is None else source_rows[row_number]
+        examples.append(Example(f"{name}-{source_row}", texts[0], texts[1], texts[2] if len(texts) == 3 else ""))
     if dropped:
         log.warning("%s: dropped %d of %d rows without an anchor or a positive", where, dropped, len(rows))
     if max_rows is not None and len(examples) > max_rows:
@@ -118,8 +158,8 @@ def prepare_paraphrase_set(name: str, out_path: str | Path, **source) -> Path:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=prepare_paraphrase_set.__doc__)
     p.add_argument("--name", required=True, help="set name; ids are <name>-<row>")
-    p.add_argument("--format", choices=["hub", "raw"], default="hub")
-    p.add_argument("--path", required=True, help="hub id or local copy (hub); local TSV file (raw)")
+    p.add_argument("--format", choices=["hub", "nli", "raw"], default="hub")
+    p.add_argument("--path", required=True, help="hub id or local copy (hub, nli); local TSV file (raw)")
     p.add_argument("--subset")
     p.add_argument("--split", default="train")
     p.add_argument("--columns", nargs="+", help="anchor, positive[, negative] column names")

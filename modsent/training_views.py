@@ -134,7 +134,15 @@ def check_aligned(pivot_examples: Sequence[Example], lang_examples: Sequence[Exa
             raise FormatError(f"{lang_name}:{number}: id {x.id!r} but {pivot_name}:{number} has {p.id!r}")
 
 
-# --- provided translations (NLI files such as XNLI dev/test) ---------------------------------
+# --- NLI triplets and provided translations (NLI files such as XNLI dev/test) ----------------
+
+
+def entailment_triplets(group: Sequence[int], labels: Sequence[str]) -> list[tuple[int, int | None]]:
+    """(entailment row, contradiction row or None) for each entailment hypothesis of one
+    premise's rows: the k-th entailment is completed by the k-th contradiction."""
+    entailments = [i for i in group if labels[i] == "entailment"]
+    contradictions = [i for i in group if labels[i] == "contradiction"]
+    return [(e, contradictions[k] if k < len(contradictions) else None) for k, e in enumerate(entailments)]
 
 
 def _nli_lines(path: Path) -> list[tuple[str, str, str]]:
@@ -149,16 +157,19 @@ def _nli_lines(path: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _hub_nli_rows(path: str, code: str, split: str) -> list[tuple[str, str, str]]:
+def hub_nli_rows(path: str, subset: str | None, split: str) -> list[tuple[str, str, str]]:
+    """(premise, hypothesis, label name) rows of an NLI set through datasets.load_dataset; the
+    label is a ClassLabel (XNLI, MultiNLI: entailment, neutral, contradiction), -1 = unlabelled."""
     import datasets
 
-    data = datasets.load_dataset(path, code, split=split)
+    data = datasets.load_dataset(path, subset, split=split)
     missing = {"premise", "hypothesis", "label"} - set(data.column_names)
     if missing:
-        raise FormatError(f"{path} ({code}, {split}): missing columns {sorted(missing)} in {data.column_names}")
+        raise FormatError(f"{path} ({subset}, {split}): missing columns {sorted(missing)} in {data.column_names}")
     label = data.features["label"]
     names = label.names if hasattr(label, "names") else None
-    return [(p, h, names[y] if names else str(y)) for p, h, y in zip(data["premise"], data["hypothesis"], data["label"])]
+    return [(p, h, names[y] if names and y >= 0 else str(y))
+            for p, h, y in zip(data["premise"], data["hypothesis"], data["label"])]
 
 
 def provided_sources(spec: dict, code: str) -> list[tuple[str, str]]:
@@ -171,7 +182,7 @@ def provided_sources(spec: dict, code: str) -> list[tuple[str, str]]:
 
 def _nli_rows(spec: dict, code: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
     if spec.get("format", "nli") == "hub":
-        return [(f"{where} ({code}, {split})", _hub_nli_rows(where, code, split))
+        return [(f"{where} ({code}, {split})", hub_nli_rows(where, code, split))
                 for where, split in provided_sources(spec, code)]
     return [(where, _nli_lines(Path(where))) for where, _ in provided_sources(spec, code)]
 
@@ -194,16 +205,13 @@ def provided_examples(spec: dict, *, code: str, pivot_code: str) -> tuple[list[E
             if p[2] != x[2]:
                 raise FormatError(f"{lang_name}:{i + 1}: label {x[2]!r} but {pivot_name}:{i + 1} has {p[2]!r}: "
                                   "the files are not line-parallel")
+        labels = [row[2] for row in pivot_rows]
         start = 0
         while start < len(pivot_rows):
             end = start
             while end < len(pivot_rows) and pivot_rows[end][0] == pivot_rows[start][0]:
                 end += 1
-            group = range(start, end)
-            entailments = [i for i in group if pivot_rows[i][2] == "entailment"]
-            contradictions = [i for i in group if pivot_rows[i][2] == "contradiction"]
-            for k, e in enumerate(entailments):
-                c = contradictions[k] if k < len(contradictions) else None
+            for e, c in entailment_triplets(range(start, end), labels):
                 for rows, out in ((pivot_rows, pivot_out), (lang_rows, lang_out)):
                     out.append(Example(f"{split}:{e + 1}", clean_text(rows[e][0]), clean_text(rows[e][1]),
                                        clean_text(rows[c][1]) if c is not None else ""))

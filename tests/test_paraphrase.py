@@ -110,3 +110,69 @@ def test_shipped_tiny_sets_load(name):
     assert len(examples) >= 20
     assert all(e.anchor and e.positive for e in examples)
     assert (name == "nli") == all(e.negative for e in examples)
+
+
+MNLI_FEATURES = ("promptID", "pairID", "premise", "premise_binary_parse", "premise_parse", "hypothesis",
+                 "hypothesis_binary_parse", "hypothesis_parse", "genre", "label")
+
+
+def _multi_nli_copy(root: Path, rows) -> Path:
+    """A local copy laid out as nyu-mll/multi_nli at revision da70db2 (main, "Convert dataset to
+    Parquet (#5)"): data/{train,validation_matched,validation_mismatched}-00000-of-00001.parquet,
+    a README.md whose YAML declares the default config's data files, the ten columns, and label
+    a ClassLabel (0 entailment, 1 neutral, 2 contradiction)."""
+    import datasets
+
+    features = datasets.Features({
+        **{name: datasets.Value("int32" if name == "promptID" else "string") for name in MNLI_FEATURES[:-1]},
+        "label": datasets.ClassLabel(names=["entailment", "neutral", "contradiction"]),
+    })
+    (root / "data").mkdir(parents=True)
+    for split, split_rows in (("train", rows), ("validation_matched", rows[:3]), ("validation_mismatched", rows[:3])):
+        columns = {name: [] for name in MNLI_FEATURES}
+        for prompt, premise, hypothesis, label in split_rows:
+            values = {"promptID": prompt, "pairID": f"{prompt}{label[0]}", "premise": premise,
+                      "premise_binary_parse": f"( {premise} )", "premise_parse": f"(ROOT {premise})",
+                      "hypothesis": hypothesis, "hypothesis_binary_parse": f"( {hypothesis} )",
+                      "hypothesis_parse": f"(ROOT {hypothesis})", "genre": "fiction",
+                      "label": features["label"].str2int(label)}
+            for name in MNLI_FEATURES:
+                columns[name].append(values[name])
+        datasets.Dataset.from_dict(columns, features=features).to_parquet(
+            str(root / "data" / f"{split}-00000-of-00001.parquet"))
+    (root / "README.md").write_text(
+        "---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*\n"
+        "  - split: validation_matched\n    path: data/validation_matched-*\n"
+        "  - split: validation_mismatched\n    path: data/validation_mismatched-*\n---\n", encoding="utf-8")
+    return root
+
+
+MNLI_ROWS = [  # (promptID, premise, hypothesis, label); prompt 2's rows are not consecutive
+    (1, "The cat sat on the mat.", "A cat is sitting.", "neutral"),
+    (1, "The cat sat on the mat.", "An animal rests on a mat.", "entailment"),
+    (2, "Stocks fell sharply today.", "Markets went up.", "contradiction"),
+    (1, "The cat sat on the mat.", "The mat is empty.", "contradiction"),
+    (3, "He left early.", "He departed before the end.", "entailment"),  # no contradiction: left out
+    (2, "Stocks fell sharply today.", "Share prices dropped.", "entailment"),
+    (2, "Stocks fell sharply today.", "Investors were worried.", "neutral"),
+]
+
+
+def test_multinli_triplets_from_a_copy_in_the_hub_layout(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    repo = _multi_nli_copy(tmp_path / "multi_nli", MNLI_ROWS)
+    examples = load_paraphrase_set("nli", format="nli", path=str(repo), split="train")
+    # (premise, entailment, contradiction) per premise; ids are the entailment's row in the split
+    assert examples == [Example("nli-1", "The cat sat on the mat.", "An animal rests on a mat.", "The mat is empty."),
+                        Example("nli-5", "Stocks fell sharply today.", "Share prices dropped.", "Markets went up.")]
+    assert [e.id for e in load_paraphrase_set("nli", format="nli", path=str(repo), split="train", max_rows=1,
+                                              seed=3)] in (["nli-1"], ["nli-5"])
+    with pytest.raises(ValueError, match="no usable rows"):
+        load_paraphrase_set("nli", format="nli", path=str(repo), split="validation_matched")  # no entailment+contradiction
+
+
+def test_nli_format_needs_nli_columns(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    repo = _hub_copy(tmp_path / "all-nli")
+    with pytest.raises(FormatError, match=r"missing columns \['hypothesis', 'label', 'premise'\]"):
+        load_paraphrase_set("nli", format="nli", path=str(repo), subset="triplet")
