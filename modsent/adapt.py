@@ -14,10 +14,10 @@ kernels); masking is vectorised on the device with a fixed number of masked posi
 per chunk; the vocabulary projection is computed only at those positions; bf16
 autocast and fused AdamW on CUDA; torch.compile behind `compile`.
 
-Resumable: every `checkpoint_every` steps (and on SIGTERM, which Slurm sends at a time
-limit) the trainable tensors, optimizer, scheduler, RNG states and step are written
-atomically to the checkpoint directory; starting the job again resumes from there and
-ends where an uninterrupted run ends. Batches are a function of the step (a seeded
+Resumable (modsent.checkpoint): every `checkpoint_every` steps (and on SIGTERM, which
+Slurm sends at a time limit) the trainable tensors, optimizer, scheduler, RNG states and
+step are written atomically to the checkpoint directory; starting the job again resumes
+from there and ends where an uninterrupted run ends. Batches are a function of the step (a seeded
 permutation of the chunks per epoch), so no data-loader state is needed.
 
 Module store (`out_dir`): embeddings.safetensors {"weight"}, lora.safetensors +
@@ -31,8 +31,6 @@ import argparse
 import hashlib
 import json
 import logging
-import shutil
-import signal
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,13 +41,16 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from modsent.checkpoint import (  # noqa: F401  (TERMINATED_EXIT_CODE, TrainingInterrupted: for callers)
+    CHECKPOINT_EVERY, TERMINATED_EXIT_CODE, CheckpointDir, TrainingCheckpoints, TrainingInterrupted,
+    add_checkpoint_arguments, default_checkpoint_dir, fingerprint, stop_on_termination,
+)
 from modsent.lora import ATTENTION_QKV, LoraConfig, add_lora, merge_saved_lora, save_lora
+from modsent.progress import Progress
 from modsent.tokenizer import check_corpus, read_lines
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.adapt")
-
-TERMINATED_EXIT_CODE = 128 + signal.SIGTERM
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class AdaptationConfig:
     weight_decay: float = 0.0
     mlm_probability: float = 0.15
     lora: LoraConfig = field(default_factory=LoraConfig)
-    checkpoint_every: int = 1000
+    checkpoint_every: int = CHECKPOINT_EVERY
     log_every: int = 100
     compile: bool = False
     seed: int = 42
@@ -76,10 +77,6 @@ class AdaptationConfig:
             settings.pop(name)
         settings["lora"]["targets"] = list(settings["lora"]["targets"])
         return settings
-
-
-class TrainingInterrupted(RuntimeError):
-    """SIGTERM arrived: a checkpoint was written and training stopped (start again to resume)."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -303,84 +300,6 @@ class AdaptationTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         return loss.detach()
 
-    # -- checkpoints ---------------------------------------------------------------------
-
-    def save_checkpoint(self, root: Path, step: int, progress: dict) -> None:
-        """Write the full training state for `step` atomically; keep only the newest."""
-        root.mkdir(parents=True, exist_ok=True)
-        final = root / f"step-{step:09d}"
-        with atomic_output(final) as tmp:
-            tmp.mkdir()
-            save_file({n: p.detach().cpu().contiguous() for n, p in self.model.named_parameters() if p.requires_grad},
-                      str(tmp / "trainable.safetensors"))
-            optimizer_state = self.optimizer.state_dict()
-            save_file({f"{index}.{key}": value.detach().cpu().contiguous()
-                       for index, state in optimizer_state["state"].items() for key, value in state.items()},
-                      str(tmp / "optimizer.safetensors"))
-            rng = {"torch": torch.get_rng_state(), "mask": self.generator.get_state().cpu()}
-            if torch.cuda.is_available():
-                rng.update({f"cuda.{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
-            save_file(rng, str(tmp / "rng.safetensors"))
-            state = {"step": step, "param_groups": optimizer_state["param_groups"],
-                     "scheduler": self.scheduler.state_dict(), **progress}
-            (tmp / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
-        with atomic_output(root / "latest") as tmp:
-            tmp.write_text(final.name, encoding="utf-8")
-        for old in root.glob("step-*"):
-            if old.name != final.name:
-                shutil.rmtree(old)
-
-    def load_checkpoint(self, root: Path, fingerprint: str) -> dict | None:
-        """Restore the newest checkpoint under `root` if it was made with `fingerprint`
-        (same inputs and settings); return its state (step, progress) or None."""
-        pointer = root / "latest"
-        if not pointer.is_file():
-            return None
-        directory = root / pointer.read_text(encoding="utf-8").strip()
-        state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
-        if state["fingerprint"] != fingerprint:
-            log.warning("the checkpoint %s is from other inputs or settings: starting afresh", directory)
-            return None
-        trainable = load_file(str(directory / "trainable.safetensors"))
-        parameters = dict(self.model.named_parameters())
-        with torch.no_grad():
-            for name, value in trainable.items():
-                parameters[name].copy_(value)
-        flat = load_file(str(directory / "optimizer.safetensors"))
-        optimizer_state: dict[int, dict] = {}
-        for key, value in flat.items():
-            index, name = key.split(".", 1)
-            optimizer_state.setdefault(int(index), {})[name] = value
-        self.optimizer.load_state_dict({"state": optimizer_state, "param_groups": state["param_groups"]})
-        self.scheduler.load_state_dict(state["scheduler"])
-        rng = load_file(str(directory / "rng.safetensors"))
-        torch.set_rng_state(rng["torch"])
-        self.generator.set_state(rng["mask"])
-        if torch.cuda.is_available() and "cuda.0" in rng:
-            torch.cuda.set_rng_state_all([rng[f"cuda.{i}"] for i in range(torch.cuda.device_count())])
-        return state
-
-
-class _TerminationFlag:
-    """Turns SIGTERM into a flag the training loop polls (handler restored on exit)."""
-
-    def __init__(self):
-        self.raised = False
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGTERM, self._handle)
-        except ValueError:  # not the main thread: no handler, Slurm's SIGKILL follows anyway
-            self._previous = None
-        return self
-
-    def _handle(self, signum, frame):
-        self.raised = True
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
-
 
 def _load_inputs(tokenizer_dir: Path, embeddings_path: Path, corpus: Path):
     """Read and check the small inputs, before the base model or any training."""
@@ -428,11 +347,14 @@ def train_language_adapter(
     writing a checkpoint when SIGTERM arrives.
     """
     tokenizer_dir, embeddings_path, corpus, out_dir = map(Path, (tokenizer_dir, embeddings_path, corpus, out_dir))
-    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else out_dir.with_name(out_dir.name + ".checkpoints")
     tokenizer, weight = _load_inputs(tokenizer_dir, embeddings_path, corpus)
     chunk_format = ChunkFormat.of(tokenizer)
     if config.seq_len <= len(chunk_format.prefix) + len(chunk_format.suffix) + 1:
         raise ValueError(f"seq_len {config.seq_len} leaves no room for text between the special tokens")
+    directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
+        config.result_settings(),
+        {"base_model": base_model, "corpus": corpus, "tokenizer": tokenizer_dir, "embeddings": embeddings_path}))
+    checkpoint_dir = directory.root
 
     corpus_stamp = _corpus_stamp(corpus)
     tokenizer_digest = _file_digest(tokenizer_dir / "tokenizer.json")
@@ -450,23 +372,18 @@ def train_language_adapter(
     encoder = load_base_encoder(base_model)
     model = MaskedLanguageModel(encoder, weight, chunk_format.pad_id, config.lora)
     trainer = AdaptationTrainer(model, chunk_format, config, device)
-    fingerprint = hashlib.sha256(json.dumps({
-        "settings": config.result_settings(), "base_model": str(base_model), "corpus": corpus_stamp,
-        "tokenizer": tokenizer_digest, "embeddings": _file_digest(embeddings_path),
-    }, sort_keys=True).encode()).hexdigest()
-
-    progress = {"fingerprint": fingerprint, "seconds": 0.0, "tokens_seen": 0}
-    first_step = 0
-    resumed = trainer.load_checkpoint(checkpoint_dir, fingerprint)
-    if resumed is not None:
-        first_step = resumed["step"]
-        progress.update(seconds=resumed["seconds"], tokens_seen=resumed["tokens_seen"])
-        log.info("resumed from step %d (%s)", first_step, checkpoint_dir)
+    checkpoints = TrainingCheckpoints(directory, {n: p for n, p in model.named_parameters() if p.requires_grad},
+                                      trainer.optimizer, trainer.scheduler, every=config.checkpoint_every,
+                                      total_steps=config.steps, generators={"mask": trainer.generator})
+    resumed = checkpoints.restore() or {}
+    first_step = resumed.get("step", 0)
+    progress = {"seconds": resumed.get("seconds", 0.0), "tokens_seen": resumed.get("tokens_seen", 0)}
     log.info("LA on %s: %d trainable parameters, %s", device,
              sum(p.numel() for p in model.trainable_parameters()), config)
 
     tokens_per_step = config.batch_size * config.seq_len
-    with _TerminationFlag() as terminated:
+    rate = Progress(config.steps, done=first_step)
+    with checkpoints:
         started = interval_start = time.time()
         loss_sum, interval_steps = torch.zeros((), device=device), 0
         for step in range(first_step, config.steps):
@@ -475,17 +392,14 @@ def train_language_adapter(
             done = step + 1
             if done % config.log_every == 0 or done == config.steps:
                 now = time.time()
-                log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s", done, config.steps,
+                log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s", done, config.steps,
                          loss_sum.item() / interval_steps, trainer.scheduler.get_last_lr()[0],
-                         interval_steps * tokens_per_step / (now - interval_start))
+                         interval_steps * tokens_per_step / (now - interval_start), rate.status(done))
                 loss_sum.zero_()
                 interval_steps, interval_start = 0, now
-            if terminated.raised or (done % config.checkpoint_every == 0 and done < config.steps):
-                state = dict(progress, seconds=progress["seconds"] + time.time() - started,
-                             tokens_seen=progress["tokens_seen"] + (done - first_step) * tokens_per_step)
-                trainer.save_checkpoint(checkpoint_dir, done, state)
-                if terminated.raised:
-                    raise TrainingInterrupted(f"SIGTERM: checkpoint at step {done} in {checkpoint_dir}")
+            checkpoints.after_step(done, lambda: dict(
+                seconds=progress["seconds"] + time.time() - started,
+                tokens_seen=progress["tokens_seen"] + (done - first_step) * tokens_per_step))
         seconds = progress["seconds"] + time.time() - started
         tokens_seen = progress["tokens_seen"] + (config.steps - first_step) * tokens_per_step
 
@@ -503,7 +417,7 @@ def train_language_adapter(
             "device": device, "settings": config.result_settings(),
         }
         (tmp / "la_config.json").write_text(json.dumps(la_config, indent=2), encoding="utf-8")
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    directory.remove()
     log.info("LA module written to %s (%.0f s of training)", out_dir, seconds)
     return out_dir
 
@@ -549,7 +463,6 @@ def main(argv=None) -> None:
     p.add_argument("--embeddings", required=True, help="FOCUS embeddings.safetensors")
     p.add_argument("--corpus", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--checkpoint-dir", help="resumable state (default: <out>.checkpoints)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--steps", type=int, default=AdaptationConfig.steps)
     p.add_argument("--batch-size", type=int, default=AdaptationConfig.batch_size)
@@ -561,7 +474,7 @@ def main(argv=None) -> None:
     p.add_argument("--lora-r", type=int, default=LoraConfig.r)
     p.add_argument("--lora-alpha", type=int, default=LoraConfig.alpha)
     p.add_argument("--lora-dropout", type=float, default=LoraConfig.dropout)
-    p.add_argument("--checkpoint-every", type=int, default=AdaptationConfig.checkpoint_every)
+    add_checkpoint_arguments(p, AdaptationConfig.checkpoint_every)
     p.add_argument("--log-every", type=int, default=AdaptationConfig.log_every)
     p.add_argument("--compile", action="store_true", help="torch.compile the training step")
     p.add_argument("--seed", type=int, default=AdaptationConfig.seed)
@@ -576,12 +489,9 @@ def main(argv=None) -> None:
         lora=LoraConfig(r=a.lora_r, alpha=a.lora_alpha, dropout=a.lora_dropout, targets=ATTENTION_QKV),
         checkpoint_every=a.checkpoint_every, log_every=a.log_every, compile=a.compile, seed=a.seed,
     )
-    try:
+    with stop_on_termination():
         train_language_adapter(a.base_model, a.tokenizer, a.embeddings, a.corpus, a.out, config=config,
                                checkpoint_dir=a.checkpoint_dir, device=a.device)
-    except TrainingInterrupted as stop:
-        log.warning("%s", stop)
-        raise SystemExit(TERMINATED_EXIT_CODE) from None
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from modsent.checkpoint import (
+    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
+    fingerprint, stop_on_termination,
+)
 from modsent.sentence_encoding import OptimizerSteps, TrainingSettings
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
@@ -212,6 +216,8 @@ def train_cla(
     translations: Mapping[str, Mapping[str, str]] | None = None,
     settings: AlignmentSettings = AlignmentSettings(),
     device: str = "cpu",
+    checkpoints: CheckpointDir | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> dict:
     """Add a CLA adapter to `model` (language X's composed encoder) and train it in place.
 
@@ -220,7 +226,8 @@ def train_cla(
     kept in eval mode.
     For `allpair`, `partner_encoders` maps other languages to their frozen encoders and
     `translations[lang]` maps a pivot sentence to its translation in that language.
-    Returns the training record (seconds, steps, pairs, parameters).
+    Returns the training record (seconds, steps, pairs, parameters). With `checkpoints`
+    the loop checkpoints every `checkpoint_every` steps and on SIGTERM, and resumes there.
     """
     import torch
 
@@ -271,10 +278,9 @@ def train_cla(
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
 
     def features(texts, rows):
-        nonlocal padded_tokens, real_tokens
         input_ids, attention_mask = texts.padded(rows, pad_ids["own"])
-        padded_tokens += input_ids.size
-        real_tokens += int(attention_mask.sum())
+        tally["padded_tokens"] += input_ids.size
+        tally["real_tokens"] += int(attention_mask.sum())
         return {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
                 "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
 
@@ -288,12 +294,22 @@ def train_cla(
              "%d trainable parameters, device %s", kind,
              " and ".join(f"{len(data[t])} {t} pairs" for t in tasks), n_negatives if PARAPHRASE in tasks else 0,
              settings.epochs, total_steps, n_params, device)
-    used = {task: 0 for task in tasks}
-    padded_tokens = real_tokens = 0
-    update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device)
+    resumable = TrainingCheckpoints(checkpoints, {n: p for n, p in model.named_parameters() if p.requires_grad},
+                                    optimizer, scheduler, every=checkpoint_every, total_steps=total_steps)
+    saved = resumable.restore() or {}
+    first_step = saved.get("step", 0)
+    tally = {"seconds": saved.get("seconds", 0.0), "used": saved.get("used", {task: 0 for task in tasks}),
+             "padded_tokens": saved.get("padded_tokens", 0), "real_tokens": saved.get("real_tokens", 0)}
+    used = tally["used"]
+    update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device, first_step=first_step)
     model.train()
-    for batches in schedule:
-        for group, rows in batches:
+    steps = [step for batches in schedule for step in batches]  # step i is a function of i: resumable
+
+    def progress():
+        return dict(tally, seconds=tally["seconds"] + time.perf_counter() - start)
+
+    with resumable:
+        for group, rows in steps[first_step:]:
             target = group.targets[torch.from_numpy(rows).to(device)]
             negatives = group.negative_row[rows][group.negative_row[rows] >= 0]
             with autocast:
@@ -304,9 +320,10 @@ def train_cla(
                 loss = losses[PARALLEL](own, target)
             update(loss)
             used[group.task] += len(rows)
+            resumable.after_step(update.step, progress)
     if device == "cuda":
         torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    seconds, padded_tokens, real_tokens = progress()["seconds"], tally["padded_tokens"], tally["real_tokens"]
     model.eval()
     return {
         "kind": kind,
@@ -356,14 +373,18 @@ def train_alignment_adapter(
     partner_parallel: Mapping[str, str | Path] | None = None,
     settings: AlignmentSettings = AlignmentSettings(),
     device: str = "auto",
+    checkpoint_dir: str | Path | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> dict:
     """Train language `lang`'s CLA adapter of `kind` from the module store; write it to `out_dir`.
 
     `cross` / `parallel` are the language's views (results/train/{lang}/cross.tsv,
     parallel.tsv); `allpair` also needs `partner_parallel` (other non-pivot language ->
     its parallel view), whose encoders come from the store too. Returns the record.
+    Resumable: checkpoints in `checkpoint_dir` (default "<out_dir>.checkpoints"), removed
+    once the adapter is written.
     """
-    from modsent.encoder import build_encoder, compose_encoder
+    from modsent.encoder import build_encoder, compose_encoder, get_variant
     from modsent.languages import get_language
 
     lang, pivot = get_language(lang).code, get_language(pivot).code
@@ -399,12 +420,19 @@ def train_alignment_adapter(
     pivot_encoder = compose_encoder("mod_m", pivot, **common)
     partners = {p: compose_encoder("mod_m", p, **common) for p in translations}
 
+    modules = {path: store / path for partner in [lang, pivot, *translations]
+               for path in get_variant("mod_m").store_paths(partner, pivot).values()}
+    checkpoints = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
+        {"kind": kind, "lang": lang, "pivot": pivot, **asdict(settings)},
+        {"base_model": base_model, **views, **{f"partner:{k}": v for k, v in partner_parallel.items()}, **modules}))
     record = train_cla(
         model, pivot_encoder, kind=kind, cross=data.get(PARAPHRASE, ()), parallel=data.get(PARALLEL, ()),
         pivot=pivot, partner_encoders=partners, translations=translations, settings=settings, device=device,
+        checkpoints=checkpoints, checkpoint_every=checkpoint_every,
     )
     record.update(lang=lang, pivot=pivot, base_model=str(base_model), views={t: str(views[t]) for t in tasks})
     save_alignment_adapter(model, out_dir, record)
+    checkpoints.remove()
     log.info("CLA adapter %s written to %s (%.1f s, %d steps)", kind, out_dir, record["seconds"], record["steps"])
     return record
 
@@ -430,13 +458,16 @@ def main(argv=None) -> None:
                    metavar="LANG=PATH", help="allpair: another language's parallel view (repeat)")
     AlignmentSettings.add_arguments(p)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_checkpoint_arguments(p)
     a = p.parse_args(argv)
     setup_logging()
     settings = AlignmentSettings.from_arguments(a)
-    train_alignment_adapter(
-        a.lang, a.kind, a.out, base_model=a.base_model, store=a.store, cross=a.cross, parallel=a.parallel,
-        pivot=a.pivot, partner_parallel=dict(a.partner_parallel), settings=settings, device=a.device,
-    )
+    with stop_on_termination():
+        train_alignment_adapter(
+            a.lang, a.kind, a.out, base_model=a.base_model, store=a.store, cross=a.cross, parallel=a.parallel,
+            pivot=a.pivot, partner_parallel=dict(a.partner_parallel), settings=settings, device=a.device,
+            checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every,
+        )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from modsent.checkpoint import (
+    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
+    fingerprint, stop_on_termination,
+)
 from modsent.sentence_encoding import OptimizerSteps, TrainingSettings
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
@@ -111,8 +115,15 @@ def _steps(groups: np.ndarray, batch_size: int) -> int:
     return int(sum(math.ceil(count / batch_size) for count in np.unique(groups, return_counts=True)[1]))
 
 
-def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSettings, device: str) -> dict:
-    """Train every parameter of `model` (a SentenceTransformer) for one stage; return its record."""
+def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSettings, device: str, *,
+                checkpoints: CheckpointDir | None = None, checkpoint_every: int = CHECKPOINT_EVERY,
+                finished: Sequence[dict] = (), last: bool = True) -> dict:
+    """Train every parameter of `model` (a SentenceTransformer) for one stage; return its record.
+
+    With `checkpoints` the stage checkpoints every `checkpoint_every` steps, on SIGTERM and,
+    unless it is the `last` stage, at its end; `finished` are the records of the stages
+    before it. A checkpoint of a later stage means this one is done: its record is returned.
+    """
     import torch
     from transformers import get_linear_schedule_with_warmup
 
@@ -136,32 +147,53 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
     log.info("%s stage: %d languages, %d pairs, %d epochs, %d steps, device %s", stage, len(pairs.languages),
              len(pairs), settings.epochs, total_steps, device)
 
+    resumable = TrainingCheckpoints(checkpoints, dict(model.named_parameters()), optimizer, scheduler,
+                                    every=checkpoint_every, total_steps=total_steps)
+    latest = resumable.latest() or {}
+    done_before = {r["stage"]: r for r in latest.get("finished", [])}
+    if stage in done_before:  # the checkpoint is of a later stage, which restores the weights
+        return done_before[stage]
+    saved = resumable.restore() if latest.get("stage") == stage else None
+    first_step, seconds_before = (saved["step"], saved["seconds"]) if saved else (0, 0.0)
+
     model.train()
-    update = OptimizerSteps(params, optimizer, scheduler, total_steps, device)
+    update = OptimizerSteps(params, optimizer, scheduler, total_steps, device, first_step=first_step)
     start = time.perf_counter()
-    for rows, groups in epochs:
-        n = len(rows)
-        with_negative = np.flatnonzero(groups % 2)
-        texts = tokenize_texts(tokenizer, [r[0] for r in rows] + [r[1] for r in rows]
-                               + [rows[i][2] for i in with_negative], settings.max_seq_length)
-        negative_row = np.full(n, -1, dtype=np.int64)
-        negative_row[with_negative] = 2 * n + np.arange(len(with_negative))
-        lengths = np.maximum(texts.lengths[:n], texts.lengths[n:2 * n])
-        lengths[with_negative] = np.maximum(lengths[with_negative], texts.lengths[negative_row[with_negative]])
-        for batch in epoch_batches(groups, lengths, settings.batch_size, rng):
-            negatives = negative_row[batch][negative_row[batch] >= 0]
-            input_ids, attention_mask = texts.padded(np.concatenate([batch, batch + n, negatives]), pad_id)
-            features = {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
-                        "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
-            with autocast:
-                embeddings = model(features)["sentence_embedding"]
-            b = len(batch)
-            loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(negatives) else None)
-            update(loss)
+
+    def progress():
+        return {"stage": stage, "seconds": seconds_before + time.perf_counter() - start, "finished": list(finished)}
+
+    step = 0  # batches are a function of the step: a resumed stage skips the batches it did
+    with resumable:
+        for rows, groups in epochs:
+            n = len(rows)
+            with_negative = np.flatnonzero(groups % 2)
+            texts = tokenize_texts(tokenizer, [r[0] for r in rows] + [r[1] for r in rows]
+                                   + [rows[i][2] for i in with_negative], settings.max_seq_length)
+            negative_row = np.full(n, -1, dtype=np.int64)
+            negative_row[with_negative] = 2 * n + np.arange(len(with_negative))
+            lengths = np.maximum(texts.lengths[:n], texts.lengths[n:2 * n])
+            lengths[with_negative] = np.maximum(lengths[with_negative], texts.lengths[negative_row[with_negative]])
+            for batch in epoch_batches(groups, lengths, settings.batch_size, rng):
+                step += 1
+                if step <= first_step:
+                    continue
+                negatives = negative_row[batch][negative_row[batch] >= 0]
+                input_ids, attention_mask = texts.padded(np.concatenate([batch, batch + n, negatives]), pad_id)
+                features = {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
+                            "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
+                with autocast:
+                    embeddings = model(features)["sentence_embedding"]
+                b = len(batch)
+                loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(negatives) else None)
+                update(loss)
+                resumable.after_step(update.step, progress)
     if device == "cuda":
         torch.cuda.synchronize()
+    if not last and first_step < total_steps:  # the next stage starts from this one's end
+        resumable.save(total_steps, progress())
     model.eval()
-    return {"stage": stage, "seconds": round(time.perf_counter() - start, 3), "steps": update.step,
+    return {"stage": stage, "seconds": round(progress()["seconds"], 3), "steps": update.step,
             "pairs": len(pairs), "epochs": settings.epochs, "languages": pairs.languages}
 
 
@@ -194,13 +226,16 @@ def train_full_baseline(
     start_from: str | Path | None = None,
     settings: FullSettings = FullSettings(),
     device: str = "auto",
+    checkpoint_dir: str | Path | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ):
     """Train full-parameter baseline `variant` on the languages' mono views; save it to `out_dir`.
 
     `mono` maps each language to its mono view (results/train/{lang}/mono.tsv); full_en
     uses the pivot's only. `start_from` (full_mc only) is a trained Full_m directory: the
     monolingual stage is then skipped. Returns the trained SentenceTransformer (eval mode);
-    the training record is `out_dir`/full_config.json.
+    the training record is `out_dir`/full_config.json. Resumable: checkpoints in
+    `checkpoint_dir` (default "<out_dir>.checkpoints"), removed once the model is written.
     """
     from sentence_transformers import SentenceTransformer
 
@@ -222,7 +257,14 @@ def train_full_baseline(
     seed_everything(settings.seed)
     device = pick_device(device)
     model = SentenceTransformer(str(start_from or base_model), device="cpu")
-    records = [train_stage(model, stage, pairs, settings, device) for stage in stages]
+    checkpoints = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
+        {"variant": variant, "pivot": pivot, **asdict(settings)},
+        {"base_model": base_model, "start_from": start_from, **{f"mono:{k}": v for k, v in sorted(mono.items())}}))
+    records = []
+    for index, stage in enumerate(stages):
+        records.append(train_stage(model, stage, pairs, settings, device, checkpoints=checkpoints,
+                                   checkpoint_every=checkpoint_every, finished=records,
+                                   last=index == len(stages) - 1))
     record = {
         "variant": variant,
         "seconds": round(sum(r["seconds"] for r in records), 3),
@@ -236,6 +278,7 @@ def train_full_baseline(
     with atomic_output(out_dir) as tmp:
         model.save(str(tmp), safe_serialization=True)
         (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    checkpoints.remove()
     log.info("%s written to %s (%.1f s, %d steps)", variant, out_dir, record["seconds"], record["steps"])
     return model
 
@@ -258,11 +301,14 @@ def main(argv=None) -> None:
     p.add_argument("--start-from", help="full_mc: a trained Full_m directory to continue from")
     FullSettings.add_arguments(p)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_checkpoint_arguments(p)
     a = p.parse_args(argv)
     setup_logging()
     settings = FullSettings.from_arguments(a)
-    train_full_baseline(a.variant, a.out, base_model=a.base_model, mono=dict(a.mono), pivot=a.pivot,
-                        start_from=a.start_from, settings=settings, device=a.device)
+    with stop_on_termination():
+        train_full_baseline(a.variant, a.out, base_model=a.base_model, mono=dict(a.mono), pivot=a.pivot,
+                            start_from=a.start_from, settings=settings, device=a.device,
+                            checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from modsent.checkpoint import (
+    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
+    fingerprint, stop_on_termination,
+)
 from modsent.encoder import build_encoder
 from modsent.lora import ALL_LINEAR, LoraConfig, add_lora, save_lora
+from modsent.progress import Progress
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.sentence_encoding")
@@ -77,15 +82,17 @@ class TrainingSettings:
 
 class OptimizerSteps:
     """One optimisation step per loss: backward, gradient clipping, optimizer and schedule
-    step; the running mean loss is read back (a host sync) only every `log_every` steps."""
+    step; the running mean loss is read back (a host sync) only every `log_every` steps,
+    with the rate and the time left. `first_step` > 0 continues a resumed run."""
 
     def __init__(self, params, optimizer, scheduler, total_steps: int, device, *, log_every: int = LOG_EVERY,
-                 max_norm: float = 1.0):
+                 max_norm: float = 1.0, first_step: int = 0):
         import torch
 
         self.params, self.optimizer, self.scheduler = params, optimizer, scheduler
         self.total_steps, self.log_every, self.max_norm = total_steps, log_every, max_norm
-        self.step = 0
+        self.step = first_step
+        self.progress = Progress(total_steps, "steps", done=first_step)
         self._running = torch.zeros((), device=device)
 
     def __call__(self, loss) -> None:
@@ -99,8 +106,9 @@ class OptimizerSteps:
         self._running += loss.detach()
         self.step += 1
         if self.step % self.log_every == 0 or self.step == self.total_steps:
-            mean = self._running.item() / ((self.step - 1) % self.log_every + 1)
-            log.info("step %d/%d mean loss %.4f", self.step, self.total_steps, mean)
+            counted = min((self.step - 1) % self.log_every + 1, self.step - self.progress.first)
+            log.info("step %d/%d mean loss %.4f, %s", self.step, self.total_steps, self._running.item() / counted,
+                     self.progress.status(self.step))
             self._running.zero_()
 
 
@@ -184,11 +192,16 @@ def train_sentence_encoder(
     pooling: str = "mean",
     seed: int = 42,
     device: str = "auto",
+    checkpoint_dir: str | Path | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ):
     """Train an SE LoRA on (anchor, positive[, negative]) rows of `data_path`; write it to `out_dir`.
 
     Returns the trained encoder (LoRA still unmerged, eval mode). `language_dir` is
     `modules/{lang}` (tokenizer/ and la/); None trains on the base model (w/o LA).
+    Resumable (modsent.checkpoint): checkpoints in `checkpoint_dir` (default
+    "<out_dir>.checkpoints") every `checkpoint_every` steps and on SIGTERM (then
+    TrainingInterrupted); a later call with the same inputs and settings resumes there.
     """
     import torch
 
@@ -237,8 +250,9 @@ def train_sentence_encoder(
     pair_lengths[has_negative] = np.maximum(pair_lengths[has_negative], all_lengths[negative_row[has_negative]])
 
     rng = np.random.default_rng(seed)
-    epoch_batches = [length_bucketed_batches(pair_lengths, batch_size, rng) for _ in range(epochs)]
-    total_steps = sum(len(b) for b in epoch_batches)
+    # every batch of the run up front: batch i is a function of i, so a resumed run continues exactly
+    batches = [b for _ in range(epochs) for b in length_bucketed_batches(pair_lengths, batch_size, rng)]
+    total_steps = len(batches)
     warmup = int(total_steps * warmup_ratio)
     optimizer = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=weight_decay, fused=device == "cuda")
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -250,17 +264,31 @@ def train_sentence_encoder(
     log.info("SE training: %d pairs (%d with a hard negative), %d steps, %d trainable parameters, device %s",
              n, len(negatives), total_steps, sum(p.numel() for p in trainable), device)
 
+    settings = dict(r=r, alpha=alpha, dropout=dropout, max_seq_length=max_seq_length, batch_size=batch_size,
+                    learning_rate=learning_rate, epochs=epochs, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
+                    pooling=pooling, seed=seed)
+    directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
+        settings, {"base_model": base_model, "language_dir": language_dir, "data": data_path}))
+    checkpoints = TrainingCheckpoints(directory, {n: p for n, p in model.named_parameters() if p.requires_grad},
+                                      optimizer, scheduler, every=checkpoint_every, total_steps=total_steps)
+    saved = checkpoints.restore() or {}
+    first_step = saved.get("step", 0)
+    tally = {key: saved.get(key, 0) for key in ("seconds", "padded_tokens", "real_tokens")}
+
     model.train()
-    update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device)
-    padded_tokens, real_tokens = 0, 0
+    update = OptimizerSteps(trainable, optimizer, scheduler, total_steps, device, first_step=first_step)
     start = time.perf_counter()
-    for batches in epoch_batches:
-        for batch in batches:
+
+    def progress():
+        return dict(tally, seconds=tally["seconds"] + time.perf_counter() - start)
+
+    with checkpoints:
+        for batch in batches[first_step:]:
             batch_negatives = negative_row[batch][negative_row[batch] >= 0]
             text_rows = np.concatenate([batch, batch + n, batch_negatives])
             input_ids, attention_mask = texts.padded(text_rows, pad_id)
-            padded_tokens += input_ids.size
-            real_tokens += int(all_lengths[text_rows].sum())
+            tally["padded_tokens"] += input_ids.size
+            tally["real_tokens"] += int(all_lengths[text_rows].sum())
             features = {
                 "input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
                 "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True),
@@ -270,9 +298,11 @@ def train_sentence_encoder(
             b = len(batch)
             loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(batch_negatives) else None)
             update(loss)
+            checkpoints.after_step(update.step, progress)
     if device == "cuda":
         torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    seconds = progress()["seconds"]
+    padded_tokens, real_tokens = tally["padded_tokens"], tally["real_tokens"]
     model.eval()
 
     record = {
@@ -297,6 +327,7 @@ def train_sentence_encoder(
     with atomic_output(out_dir) as tmp:
         save_lora(body, lora_config, tmp)
         (tmp / "se_config.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    directory.remove()
     log.info("SE adapter written to %s (%.1f s, %.0f pairs/s, padding %.1f%%)", out_dir, seconds,
              n * epochs / max(seconds, 1e-9), 100 * record["padding_fraction"])
     return model
@@ -320,14 +351,16 @@ def main(argv=None) -> None:
     p.add_argument("--pooling", choices=POOLING_MODES, default="mean")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_checkpoint_arguments(p)
     a = p.parse_args(argv)
     setup_logging()
-    train_sentence_encoder(
-        a.base_model, a.data, a.out, language_dir=a.language_dir, r=a.r, alpha=a.alpha, dropout=a.dropout,
-        max_seq_length=a.max_seq_length, batch_size=a.batch_size, learning_rate=a.learning_rate,
-        epochs=a.epochs, warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, pooling=a.pooling,
-        seed=a.seed, device=a.device,
-    )
+    with stop_on_termination():
+        train_sentence_encoder(
+            a.base_model, a.data, a.out, language_dir=a.language_dir, r=a.r, alpha=a.alpha, dropout=a.dropout,
+            max_seq_length=a.max_seq_length, batch_size=a.batch_size, learning_rate=a.learning_rate,
+            epochs=a.epochs, warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, pooling=a.pooling,
+            seed=a.seed, device=a.device, checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every,
+        )
 
 
 if __name__ == "__main__":

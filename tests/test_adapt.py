@@ -170,7 +170,7 @@ def test_sigterm_writes_a_checkpoint_and_the_rerun_ends_like_an_uninterrupted_ru
     stopped_at = int((checkpoints / "latest").read_text().split("-")[1])
     assert 3 <= stopped_at < 120
 
-    caplog.set_level("INFO", logger="modsent.adapt")
+    caplog.set_level("INFO", logger="modsent")
     with one_thread():
         train_language_adapter(inputs["base"], inputs["tokenizer"], inputs["embeddings"], inputs["corpus"], out,
                                config=config, checkpoint_dir=checkpoints, device="cpu")

@@ -348,3 +348,41 @@ def test_pair_counts_of_pp_pl_jt_on_the_shipped_tiny_views(tiny_encoder, tmp_pat
     assert records["jt"]["pairs"] == {"paraphrase": len(cross), "parallel": len(parallel)}
     assert records["jt"]["steps"] == records["pp"]["steps"] + records["pl"]["steps"]
     assert records["pp"]["hard_negatives"] == records["jt"]["hard_negatives"] == triplets
+
+
+@pytest.mark.parametrize("how, every, stop", [("sigterm", 100, 3), ("sigkill", 2, 5)])
+def test_an_interrupted_alignment_resumes_and_ends_like_an_uninterrupted_one(tiny_encoder, tmp_path, monkeypatch,
+                                                                             caplog, how, every, stop):
+    from interruptions import Killed, interrupt_at
+
+    from modsent.checkpoint import TrainingInterrupted
+
+    store, train = tmp_path / "modules", tmp_path / "train"
+    for seed, lang in enumerate(("en", "de")):
+        _write_store(tiny_encoder, store, lang, seed)
+    _write_views(train, "de", DE)
+    settings = AlignmentSettings(batch_size=2, learning_rate=1e-3, epochs=1, max_seq_length=32, seed=2)
+
+    def train_jt(out, **checkpointing):
+        return train_alignment_adapter("de", "jt", out, base_model=str(tiny_encoder), store=store,
+                                       cross=train / "de" / "cross.tsv", parallel=train / "de" / "parallel.tsv",
+                                       settings=settings, device="cpu", **checkpointing)
+
+    caplog.set_level("INFO", logger="modsent")
+    out, checkpoints = tmp_path / "cla-jt", tmp_path / "checkpoints" / "cla" / "de" / "jt"
+    interrupt_at(monkeypatch, stop, how)
+    with pytest.raises(TrainingInterrupted if how == "sigterm" else Killed):
+        train_jt(out, checkpoint_dir=checkpoints, checkpoint_every=every)
+    monkeypatch.undo()
+    assert not out.exists()
+    record = train_jt(out, checkpoint_dir=checkpoints, checkpoint_every=every)
+    assert f"resumed from step {stop if how == 'sigterm' else stop // every * every} " in caplog.text
+    assert not checkpoints.exists()
+    reference = train_jt(tmp_path / "reference")
+    assert record["steps"] == reference["steps"] == 8 and record["pairs"] == reference["pairs"]
+    from safetensors.torch import load_file
+
+    resumed, uninterrupted = (load_file(str(d / "adapter.safetensors")) for d in (out, tmp_path / "reference"))
+    assert resumed.keys() == uninterrupted.keys()
+    for key in uninterrupted:
+        assert torch.equal(resumed[key], uninterrupted[key]), key

@@ -149,3 +149,42 @@ def test_bad_inputs_fail_before_training(tiny_encoder, mono_views, tmp_path):
     with pytest.raises(FormatError, match="mono.tsv"):
         train_full_baseline("full_m", tmp_path / "x", base_model=str(tiny_encoder), mono=mono_views)
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("how, every, stage, stop", [
+    ("sigterm", 100, 0, 2),  # in the monolingual stage
+    ("sigkill", 100, 0, 2),  # before any checkpoint: starts afresh
+    ("sigkill", 2, 1, 3),  # in the cross-lingual stage: resumes there, the monolingual stage is done
+    ("sigkill", 100, 1, 1),  # resumes from the checkpoint at the end of the monolingual stage
+])
+def test_an_interrupted_full_mc_resumes_and_ends_like_an_uninterrupted_one(tiny_encoder, mono_views, tmp_path,
+                                                                           monkeypatch, caplog, how, every, stage,
+                                                                           stop):
+    from interruptions import Killed, interrupt_at
+    from safetensors.torch import load_file
+
+    from modsent.checkpoint import TrainingInterrupted
+
+    caplog.set_level("INFO", logger="modsent")
+    settings = FullSettings(**{**TINY.__dict__, "epochs": 2})
+    out, checkpoints = tmp_path / "full_mc", tmp_path / "checkpoints" / "full_mc"
+    common = dict(base_model=str(tiny_encoder), mono=mono_views, settings=settings, device="cpu")
+    reference = tmp_path / "reference"
+    train_full_baseline("full_mc", reference, **common)
+    mono_steps = _record(reference)["stages"][0]["steps"]
+    interrupt_at(monkeypatch, stop + stage * mono_steps, how)
+    with pytest.raises(TrainingInterrupted if how == "sigterm" else Killed):
+        train_full_baseline("full_mc", out, checkpoint_dir=checkpoints, checkpoint_every=every, **common)
+    monkeypatch.undo()
+    assert not out.exists() and checkpoints.is_dir()
+    caplog.clear()
+    train_full_baseline("full_mc", out, checkpoint_dir=checkpoints, checkpoint_every=every, **common)
+    expected = {("sigterm", 0): stop, ("sigkill", 0): None}.get((how, stage), stop // every * every or mono_steps)
+    assert ("resumed from step" in caplog.text) == (expected is not None)
+    if expected is not None:
+        assert f"resumed from step {expected} " in caplog.text
+    assert not checkpoints.exists()
+    resumed, uninterrupted = (load_file(str(d / "model.safetensors")) for d in (out, reference))
+    for key in uninterrupted:
+        assert torch.equal(resumed[key], uninterrupted[key]), key
+    assert [s["steps"] for s in _record(out)["stages"]] == [s["steps"] for s in _record(reference)["stages"]]

@@ -8,6 +8,7 @@ do not depend on training an LA.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +198,40 @@ def test_bad_input_fails_before_training(tiny_encoder, store, tmp_path):
     with pytest.raises(ValueError, match="one.tsv"):
         train_sentence_encoder(tiny_encoder, one, tmp_path / "d", device="cpu")
     assert not any((tmp_path / name).exists() for name in "abcd")
+
+
+@pytest.mark.parametrize("how, every, stop", [("sigterm", 100, 5), ("sigkill", 3, 8)])
+def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_encoder, store, triplets, tmp_path,
+                                                                        monkeypatch, caplog, how, every, stop):
+    from interruptions import Killed, interrupt_at
+
+    from modsent.checkpoint import TrainingInterrupted
+
+    caplog.set_level("INFO", logger="modsent")
+    settings = dict(FAST, dropout=0.1, epochs=4, language_dir=store / "de", device="cpu", checkpoint_every=every)
+    out, checkpoints = tmp_path / "se", tmp_path / "checkpoints" / "se"
+    interrupt_at(monkeypatch, stop, how)
+    with pytest.raises(TrainingInterrupted if how == "sigterm" else Killed):
+        train_sentence_encoder(tiny_encoder, triplets, out, checkpoint_dir=checkpoints, **settings)
+    monkeypatch.undo()
+    assert not out.exists() and (checkpoints / "latest").is_file()
+    resumed_from = stop if how == "sigterm" else stop // every * every  # SIGKILL: the last periodic checkpoint
+
+    train_sentence_encoder(tiny_encoder, triplets, out, checkpoint_dir=checkpoints, **settings)
+    assert f"resumed from step {resumed_from} " in caplog.text
+    assert not checkpoints.exists()  # removed once the adapter is written
+    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "reference", **settings)
+    resumed, reference = load_file(str(out / "lora.safetensors")), load_file(str(tmp_path / "reference" / "lora.safetensors"))
+    assert resumed.keys() == reference.keys()
+    for key in reference:
+        assert torch.equal(resumed[key], reference[key]), key
+    record = json.loads((out / "se_config.json").read_text())
+    assert record["steps"] == 12 and record["padding_fraction"] == json.loads(
+        (tmp_path / "reference" / "se_config.json").read_text())["padding_fraction"]
+
+
+def test_training_logs_progress_with_rate_and_eta(tiny_encoder, triplets, tmp_path, caplog):
+    caplog.set_level("INFO", logger="modsent")
+    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", device="cpu", **FAST)
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("step 3/3 "))
+    assert re.search(r"mean loss \d+\.\d+, \d+\.\d+ steps/s, ETA 0s$", line), line
