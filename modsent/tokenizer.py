@@ -96,6 +96,32 @@ def _train_wordpiece(base, lines: Iterator[str], vocab_size: int):
     return tokenizer
 
 
+def _alphabet_size(tokenizer) -> int:
+    """Single-character tokens of a vocabulary (continuation / word-start marks not counted)."""
+    model = json.loads(tokenizer.backend_tokenizer.to_str())["model"]
+    marks = [m for m in (model.get("continuing_subword_prefix"), "\u2581") if m]
+    vocab = model["vocab"]
+    pieces = vocab.keys() if isinstance(vocab, dict) else [piece for piece, _ in vocab]  # Unigram: [piece, score]
+    specials = set(tokenizer.all_special_tokens)
+    count = 0
+    for piece in pieces:
+        if piece in specials:
+            continue
+        for mark in marks:
+            if piece.startswith(mark) and len(piece) > len(mark):
+                piece = piece[len(mark):]
+        count += len(piece) == 1
+    return count
+
+
+def _alphabet_error(corpus, vocab_size: int, chars: int, specials: int) -> ValueError:
+    return ValueError(
+        f"tokenizer.vocab_size {vocab_size} is smaller than the alphabet of {corpus}: its {chars} "
+        f"single-character tokens and {specials} special tokens need {chars + specials}; give a "
+        f"tokenizer.vocab_size of at least {chars + specials}"
+    )
+
+
 def train_tokenizer(
     base_model: str | Path,
     corpus: str | Path,
@@ -107,7 +133,8 @@ def train_tokenizer(
     """Train a tokenizer of the base model's type on `corpus` and save it to `out_dir`.
 
     Raises UnsupportedTokenizerError for a tokenizer type that cannot be retrained, ValueError
-    for an empty corpus or one too small to fill `vocab_size` tokens.
+    for an empty corpus, one too small to fill `vocab_size` tokens, or one whose alphabet
+    alone needs more than `vocab_size` tokens.
     """
     check_corpus(corpus)
     base = load_base_tokenizer(base_model)
@@ -116,7 +143,20 @@ def train_tokenizer(
     if model_type == "WordPiece":
         tokenizer = _train_wordpiece(base, read_lines(corpus, max_sentences), vocab_size)
     else:
-        tokenizer = base.train_new_from_iterator(_batches(read_lines(corpus, max_sentences), 1000), vocab_size=vocab_size)
+        try:
+            tokenizer = base.train_new_from_iterator(_batches(read_lines(corpus, max_sentences), 1000),
+                                                     vocab_size=vocab_size)
+        except Exception as err:  # tokenizers' Unigram trainer: a bare Exception without the sizes
+            if "not large enough to contain all chars" not in str(err):
+                raise
+            from modsent.wordpiece import pretokenize
+
+            chars = len({c for word in pretokenize(base.backend_tokenizer, read_lines(corpus, max_sentences))
+                         for c in word})
+            raise _alphabet_error(corpus, vocab_size, chars, len(base.all_special_tokens)) from None
+    # The WordPiece and BPE trainers keep every character, whatever the size asked for.
+    if len(tokenizer) > vocab_size:
+        raise _alphabet_error(corpus, vocab_size, _alphabet_size(tokenizer), len(tokenizer.all_special_tokens))
     if len(tokenizer) < vocab_size:
         raise ValueError(
             f"{corpus} is too small for a {vocab_size}-token vocabulary: the {model_type} trainer found only "

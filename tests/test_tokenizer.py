@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from transformers import AutoTokenizer
 
@@ -174,3 +176,17 @@ def test_wordpiece_memory_does_not_grow_with_the_text():
 
     small, large = peak(50_000), peak(500_000)
     assert large < 1.5 * small + 200_000, (small, large)  # a list of every word: ~8 bytes a word more
+
+
+@pytest.mark.parametrize("kind", ["wordpiece", "unigram"])
+def test_vocabulary_smaller_than_the_alphabet_fails_naming_both_sizes(kind, tiny_encoder, german_corpus, tmp_path):
+    """The trainers keep every character of the corpus whatever size is asked for: 20 tokens
+    would silently become a tokenizer of the alphabet's size."""
+    base = tiny_encoder if kind == "wordpiece" else _tiny_xlmr_encoder(tmp_path / "xlmr", GERMAN * 5)
+    with pytest.raises(ValueError, match=r"tokenizer.vocab_size 20 is smaller than the alphabet .*"
+                                         r"(\d+) single-character tokens and 5 special tokens need (\d+)") as err:
+        train_tokenizer(base, german_corpus, tmp_path / "tok", vocab_size=20)
+    alphabet = len({c for line in GERMAN for c in line.replace(" ", "")})
+    chars, needed = map(int, re.search(r"its (\d+) single.* need (\d+)", str(err.value)).groups())
+    assert chars >= alphabet and needed == chars + 5
+    assert not (tmp_path / "tok").exists()
