@@ -63,6 +63,10 @@ class Source:
             raise DataSourceError(f"data file not found: {path}")
         return path
 
+    def hub_copy(self) -> list[Path]:
+        """A hub source's local directory (a hub id has no file): what its readers depend on."""
+        return [Path(self.path)] if not self.is_raw and Path(self.path).is_dir() else []
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -148,7 +152,17 @@ class EvalDataset:
         """The texts of `lang` that scoring `unit` embeds."""
         raise NotImplementedError
 
+    def language_files(self, lang: str) -> list[Path]:
+        """The local files read for `lang`'s texts and for scoring units that involve it,
+        including what a count check compares it with (raw files, or a hub source's local copy)."""
+        raise NotImplementedError
+
     # -- common
+    def local_files(self, langs: Iterable[str]) -> list[str]:
+        """The local files the jobs of `langs` read (a texts job: one language; a score job:
+        the unit's languages), so that editing one reruns them."""
+        return sorted({str(path) for lang in langs for path in self.language_files(get_language(lang).code)})
+
     def _is_configured(self, *langs: str) -> bool:
         return all(lang in self._configured_set for lang in langs)
 

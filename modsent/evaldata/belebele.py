@@ -8,6 +8,7 @@ flores_passage, question, mc_answer1..4, correct_answer_num (1-4). Hub:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -43,6 +44,14 @@ class Belebele(EvalDataset):
     def source_units(self) -> list[Unit]:
         return [Unit.of(self.name, self.task, lang) for lang in self.source_languages()]
 
+    def _file(self, lang: str) -> Path:
+        return self.source.file(f"{self._codes[lang]}.jsonl")
+
+    def language_files(self, lang: str) -> list[Path]:
+        if lang not in self._codes:
+            return []
+        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
+
     def load(self, lang: str) -> tuple[list[str], list[str], list[list[str]], np.ndarray]:
         """(passages, questions, options (n x 4), index of the correct option, 0-based)."""
         if lang not in self.languages():
@@ -50,7 +59,7 @@ class Belebele(EvalDataset):
         if lang not in self._cache:
             code = self._codes[lang]
             if self.source.is_raw:
-                rows = read_jsonl(self.source.file(f"{code}.jsonl"), _WANTED)
+                rows = read_jsonl(self._file(lang), _WANTED)
             else:
                 rows = load_hub(self.source, code, "test", _WANTED)
             correct = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from typing import Sequence
 
 from modsent.evaldata.base import DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes
@@ -21,30 +22,44 @@ from modsent.evaldata.readers import hub_configs, load_hub, read_lines, text
 PIVOT = "en"
 
 
+def _line_texts(path: Path) -> list[str]:
+    return [text(t, f"{path}:{i}") for i, t in enumerate(read_lines(path), start=1)]
+
+
 class BitextDataset(EvalDataset):
     task = "bitext"
 
     def __init__(self, name: str, languages: Sequence[str]):
         super().__init__(name, languages)
-        self._cache: dict[str, list[str]] = {}
+        self._cache: dict[tuple[str, str], tuple[str, list[str]]] = {}
 
-    def side(self, lang: str, partner: str) -> list[str]:
-        """The sentences of `lang` in its bitext with `partner`."""
+    def read_side(self, lang: str, partner: str) -> tuple[str, list[str]]:
+        """(the file or hub rows it comes from, the sentences of `lang` in its bitext with `partner`)."""
         raise NotImplementedError
+
+    def side(self, lang: str, partner: str) -> tuple[str, list[str]]:
+        if (lang, partner) not in self._cache:
+            self._cache[lang, partner] = self.read_side(lang, partner)
+        return self._cache[lang, partner]
+
+    def _aligned(self, lang1: str, lang2: str) -> tuple[list[str], list[str]]:
+        (where1, texts1), (where2, texts2) = self.side(lang1, lang2), self.side(lang2, lang1)
+        if len(texts1) != len(texts2):
+            (a, n_a), (b, n_b) = sorted([(where1, len(texts1)), (where2, len(texts2))])
+            raise DataFormatError(f"{self.name}: {a} has {n_a} lines but {b} has {n_b}; "
+                                  "bitext files must be line-aligned")
+        return texts1, texts2
 
     def load(self, lang1: str, lang2: str) -> tuple[list[str], list[str]]:
         """Line-aligned texts: texts1[i] (in lang1) translates texts2[i] (in lang2)."""
         if Unit.of(self.name, self.task, lang1, lang2) not in self.units():
             raise KeyError(f"{self.name} has no bitext {lang1}-{lang2} among the configured languages")
-        texts1, texts2 = self.side(lang1, lang2), self.side(lang2, lang1)
-        if len(texts1) != len(texts2):
-            raise DataFormatError(f"{self.name}: {lang1} has {len(texts1)} lines, {lang2} {len(texts2)}; "
-                                  "bitext files must be line-aligned")
-        return texts1, texts2
+        return self._aligned(lang1, lang2)
 
     def unit_texts(self, unit: Unit, lang: str) -> list[str]:
+        # Checked here too, so the texts job (before any training) fails on unaligned files.
         (partner,) = [other for other in unit.langs if other != lang]
-        return self.side(lang, partner)
+        return self._aligned(lang, partner)[0]
 
 
 class Flores(BitextDataset):
@@ -72,17 +87,24 @@ class Flores(BitextDataset):
     def source_units(self) -> list[Unit]:
         return [Unit.of(self.name, self.task, a, b) for a, b in itertools.combinations(self.source_languages(), 2)]
 
-    def side(self, lang: str, partner: str) -> list[str]:
-        if lang not in self._cache:
-            code = self._codes[lang]
-            suffix = self._SUFFIX[self.source.split]
-            if self.source.is_raw:
-                path = self.source.file(f"{code}.{suffix}")
-                self._cache[lang] = [text(t, f"{path}:{i}") for i, t in enumerate(read_lines(path), start=1)]
-            else:
-                rows = load_hub(self.source, code, suffix, [("sentence", "text")])
-                self._cache[lang] = [text(v["sentence"], w) for w, v in rows]
-        return self._cache[lang]
+    def _file(self, lang: str) -> Path:
+        return self.source.file(f"{self._codes[lang]}.{self._SUFFIX[self.source.split]}")
+
+    def language_files(self, lang: str) -> list[Path]:
+        if lang not in self._codes:
+            return []
+        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
+
+    def side(self, lang: str, partner: str) -> tuple[str, list[str]]:
+        return super().side(lang, "")  # multi-parallel: a language has one side for every partner
+
+    def read_side(self, lang: str, partner: str) -> tuple[str, list[str]]:
+        if self.source.is_raw:
+            path = self._file(lang)
+            return str(path), _line_texts(path)
+        code = self._codes[lang]
+        rows = load_hub(self.source, code, self._SUFFIX[self.source.split], [("sentence", "text")])
+        return f"{self.source.path}[{code}]", [text(v["sentence"], w) for w, v in rows]
 
 
 class Tatoeba(BitextDataset):
@@ -113,16 +135,21 @@ class Tatoeba(BitextDataset):
     def source_units(self) -> list[Unit]:
         return [Unit.of(self.name, self.task, lang, PIVOT) for lang in sorted(self._codes)]
 
-    def side(self, lang: str, partner: str) -> list[str]:
-        other = partner if lang == PIVOT else lang
-        key = f"{other}-{PIVOT}:{lang}"
-        if key not in self._cache:
-            code = self._codes[other]
-            if self.source.is_raw:
-                path = self.source.file(f"tatoeba.{code}-eng.{'eng' if lang == PIVOT else code}")
-                self._cache[key] = [text(t, f"{path}:{i}") for i, t in enumerate(read_lines(path), start=1)]
-            else:
-                column = "sentence2" if lang == PIVOT else "sentence1"
-                rows = load_hub(self.source, f"{code}-eng", "test", [column])
-                self._cache[key] = [text(v[column], w) for w, v in rows]
-        return self._cache[key]
+    def _file(self, lang: str, partner: str) -> Path:
+        code = self._codes[partner if lang == PIVOT else lang]
+        return self.source.file(f"tatoeba.{code}-eng.{'eng' if lang == PIVOT else code}")
+
+    def language_files(self, lang: str) -> list[Path]:
+        if not self.source.is_raw:
+            return self.source.hub_copy()
+        others = sorted(self._codes) if lang == PIVOT else [lang] if lang in self._codes else []
+        return [self._file(side, other) for other in others for side in (other, PIVOT)]
+
+    def read_side(self, lang: str, partner: str) -> tuple[str, list[str]]:
+        if self.source.is_raw:
+            path = self._file(lang, partner)
+            return str(path), _line_texts(path)
+        code = self._codes[partner if lang == PIVOT else lang]
+        column = "sentence2" if lang == PIVOT else "sentence1"
+        rows = load_hub(self.source, f"{code}-eng", "test", [column])
+        return f"{self.source.path}[{code}-eng {column}]", [text(v[column], w) for w, v in rows]

@@ -3,7 +3,8 @@ the hub route (`datasets.load_dataset`). Each returns rows as (where, values) so
 malformed value is reported as "<file>:<line>: ..." whatever the source was.
 
 Raw files are read as UTF-8 with an optional byte-order mark and any line ending; rows
-with the wrong number of columns are errors, never silently padded or dropped.
+with the wrong number of columns are errors, never silently padded or dropped, and so is a
+source without a single row (a score over no pairs is NaN, not a number to report).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ Column = str | tuple[str, ...]
 csv.field_size_limit(1 << 24)
 
 
+def nonempty(rows: list, where, problem: str = "empty file (no rows)") -> list:
+    """`rows`, or a DataFormatError naming the source when it has none."""
+    if not rows:
+        raise DataFormatError(f"{where}: {problem}")
+    return rows
+
+
 def read_lines(path: Path) -> list[str]:
     """One text per line (line-aligned bitext files); the final line break is optional."""
     with open(path, encoding="utf-8-sig", newline="") as f:
@@ -30,7 +38,7 @@ def read_lines(path: Path) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line.removesuffix("\r") for line in lines]
+    return nonempty([line.removesuffix("\r") for line in lines], path)
 
 
 def read_delimited(path: Path, *, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
@@ -51,7 +59,7 @@ def read_delimited(path: Path, *, delimiter: str, quoted: bool) -> list[tuple[in
             raise DataFormatError(f"{path}:{reader.line_num}: {e}") from None
     while records and records[-1][1] == []:
         records.pop()
-    return records
+    return nonempty(records, path)
 
 
 def _column_names(available: Sequence[str], wanted: Sequence[Column], where: str) -> dict[str, str]:
@@ -75,9 +83,7 @@ def read_table(path: Path, *, delimiter: str, quoted: bool, wanted: Sequence[Col
     """
     records = read_delimited(path, delimiter=delimiter, quoted=quoted)
     if columns is None:
-        if not records:
-            raise DataFormatError(f"{path}:1: empty file, expected a header line")
-        (_, header), records = records[0], records[1:]
+        (_, header), records = records[0], nonempty(records[1:], path, "no rows under the header line")
     else:
         header = list(columns)
     names = _column_names(header, wanted, f"{path}:1" if columns is None else str(path))
@@ -105,7 +111,7 @@ def read_jsonl(path: Path, wanted: Sequence[Column]) -> list[Row]:
                 raise DataFormatError(f"{where}: not a JSON object")
             names = _column_names(list(record), wanted, where)
             rows.append((where, {name: record[source] for name, source in names.items()}))
-    return rows
+    return nonempty(rows, path)
 
 
 def number(value, where: str, what: str = "score") -> float:
@@ -145,5 +151,5 @@ def load_hub(source: Source, config: str | None, split: str, wanted: Sequence[Co
     names = _column_names(table.column_names, wanted, label)
     data = table.select_columns(sorted(set(names.values()))).to_dict()
     columns = {name: data[source_name] for name, source_name in names.items()}
-    return [(f"{label} row {i}", {name: values[i] for name, values in columns.items()})
-            for i in range(len(table))]
+    return nonempty([(f"{label} row {i}", {name: values[i] for name, values in columns.items()})
+                     for i in range(len(table))], label)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -35,12 +36,22 @@ from modsent.evaldata.base import (
     DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes,
 )
 from modsent.evaldata.readers import (
-    Row, hub_configs, load_hub, number, read_delimited, read_lines, read_table, text,
+    Row, hub_configs, load_hub, nonempty, number, read_delimited, read_lines, read_table, text,
 )
 from modsent.evaldata.uyghur import cyrillic_to_arabic
 from modsent.languages import get_language
 
 Direction = tuple[str, str]
+Scale = tuple[float, float]
+
+
+def _score(value, where: str, scale: Scale) -> float:
+    """A gold score, which must lie on the set's scale (NaN does not)."""
+    x = number(value, where)
+    low, high = scale
+    if not low <= x <= high:
+        raise DataFormatError(f"{where}: score {x} outside the set's scale {low:g}-{high:g}")
+    return x
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class PairScoreDataset(EvalDataset):
     """Sentence pairs scored by cosine; units are languages and language pairs."""
 
     multi_parallel = False
+    scale: Scale = (0.0, 5.0)  # the gold scores' range
 
     def __init__(self, name: str, languages: Sequence[str]):
         super().__init__(name, languages)
@@ -107,11 +119,11 @@ class PairScoreDataset(EvalDataset):
         return texts
 
 
-def _pairs_from_rows(rows: list[Row], s1: str, s2: str, score: str) -> STSData:
+def _pairs_from_rows(rows: list[Row], s1: str, s2: str, score: str, scale: Scale) -> STSData:
     return STSData(
         [text(v[s1], w) for w, v in rows],
         [text(v[s2], w) for w, v in rows],
-        np.array([number(v[score], w) for w, v in rows], dtype=np.float64),
+        np.array([_score(v[score], w, scale) for w, v in rows], dtype=np.float64),
     )
 
 
@@ -122,6 +134,9 @@ class _Track:
     input_file: str | None  # raw layout (jcyk/MSE-AMR STS17-test); None: hub only
     gold_file: str | None  # None: the gold score is the input's third column
     extended: bool  # row-parallel with en-en (Reimers & Gurevych 2020)
+    # The published tr-en input ends in pairs with an empty score column that the gold does
+    # not cover (500 inputs, 250 scores); every other track's gold has a score per pair.
+    unscored_tail: bool = False
 
     @property
     def columns(self) -> Direction:
@@ -135,7 +150,7 @@ _STS17_TRACKS = (
     _Track("es-es", "STS.input.track3.es-es.txt", "STS.gs.track3.es-es.txt", False),
     _Track("es-en", "STS.input.track4a.es-en.txt", "STS.gs.track4a.es-en.txt", False),
     _Track("en-en", "STS.input.track5.en-en.txt", "STS.gs.track5.en-en.txt", True),
-    _Track("en-tr", "STS.input.track6.tr-en.txt", "STS.gs.track6.tr-en.txt", False),
+    _Track("en-tr", "STS.input.track6.tr-en.txt", "STS.gs.track6.tr-en.txt", False, unscored_tail=True),
     _Track("en-de", "STS.input.extended.de-en.txt", None, True),
     _Track("fr-en", "STS.input.extended.fr-en.txt", None, True),
     _Track("it-en", "STS.input.extended.it-en.txt", None, True),
@@ -179,26 +194,42 @@ class STS17(PairScoreDataset):
     def parallel_languages(self) -> set[str]:
         return set(self._firsts) | set(self._seconds)
 
+    def _gold_path(self, track: _Track) -> Path | None:
+        path = self.source.directory() / track.gold_file if track.gold_file else None
+        return path if path is not None and path.is_file() else None
+
+    def language_files(self, lang: str) -> list[Path]:
+        if not self.source.is_raw:
+            return self.source.hub_copy()
+        tracks = [t for t in self.tracks if lang in t.columns]
+        return [self.source.file(t.input_file) for t in tracks] + [p for t in tracks if (p := self._gold_path(t))]
+
     def _read_track(self, track: _Track) -> STSData:
         if not self.source.is_raw:
             return _pairs_from_rows(load_hub(self.source, track.config, "test", ["sentence1", "sentence2", "score"]),
-                                    "sentence1", "sentence2", "score")
+                                    "sentence1", "sentence2", "score", self.scale)
         path = self.source.file(track.input_file)
         records = read_delimited(path, delimiter="\t", quoted=False)
         for line, fields in records:
             if len(fields) not in (2, 3):
                 raise DataFormatError(f"{path}:{line}: expected 2 or 3 tab-separated columns, found {len(fields)}")
-        gold_path = self.source.directory() / track.gold_file if track.gold_file else None
-        if gold_path is not None and gold_path.is_file():
-            gold = [number(v, f"{gold_path}:{i}") for i, v in enumerate(read_lines(gold_path), start=1)]
-            if len(gold) > len(records):
-                raise DataFormatError(f"{gold_path}: {len(gold)} scores but {path} has {len(records)} pairs")
-            records = records[:len(gold)]  # track6 tr-en: 500 inputs, the gold covers the first 250
+        gold_path = self._gold_path(track)
+        if gold_path is not None:
+            gold = [_score(v, f"{gold_path}:{i}", self.scale) for i, v in enumerate(read_lines(gold_path), start=1)]
+            if len(gold) != len(records):
+                problem = f"{gold_path}: {len(gold)} scores but {path} has {len(records)} pairs"
+                scored = [line for line, fields in records[len(gold):] if len(fields) == 3 and fields[2].strip()]
+                if not track.unscored_tail or len(gold) > len(records):
+                    raise DataFormatError(problem + "; a gold file has one score per pair")
+                if scored:
+                    raise DataFormatError(f"{problem}: only unscored pairs may follow the gold's, but line "
+                                          f"{scored[0]} has a score")
+                records = records[:len(gold)]
         else:
             for line, fields in records:
                 if len(fields) != 3:
                     raise DataFormatError(f"{path}:{line}: no gold file, so a third column (score) is needed")
-            gold = [number(fields[2], f"{path}:{line}") for line, fields in records]
+            gold = [_score(fields[2], f"{path}:{line}", self.scale) for line, fields in records]
         return STSData([text(f[0], f"{path}:{n}") for n, f in records],
                        [text(f[1], f"{path}:{n}") for n, f in records],
                        np.array(gold, dtype=np.float64))
@@ -248,7 +279,7 @@ class ParallelSTS(PairScoreDataset):
                        np.array([rows1[k][2] for k in keys], dtype=np.float64))
 
 
-def _rows_by_key(rows: list[Row], key: str | None, s1: str, s2: str, score: str,
+def _rows_by_key(rows: list[Row], key: str | None, s1: str, s2: str, score: str, scale: Scale,
                  convert=lambda t: t) -> dict[object, tuple[str, str, float]]:
     """Row key (the `key` column, or the row position) -> (s1, s2, score)."""
     out = {}
@@ -256,7 +287,8 @@ def _rows_by_key(rows: list[Row], key: str | None, s1: str, s2: str, score: str,
         k = str(values[key]).strip() if key else i
         if k in out:
             raise DataFormatError(f"{where}: row key {k!r} repeats")
-        out[k] = (convert(text(values[s1], where)), convert(text(values[s2], where)), number(values[score], where))
+        out[k] = (convert(text(values[s1], where)), convert(text(values[s2], where)),
+                  _score(values[score], where, scale))
     return out
 
 
@@ -324,6 +356,41 @@ class STSB(ParallelSTS):
     def _reference_language(self) -> str:
         return "en" if "en" in self._main else sorted(self._main)[0]
 
+    def _main_file(self, lang: str) -> Path:
+        return self.source.file(f"stsb-{self._main[lang]}-{self.source.split}.csv")
+
+    def _main_label(self, lang: str) -> str:
+        return str(self._main_file(lang)) if self.source.is_raw else f"{self.source.path}[{self._main[lang]}]"
+
+    def _main_files(self, lang: str) -> list[Path]:
+        return [self._main_file(lang)] if self.source.is_raw else self.source.hub_copy()
+
+    def language_files(self, lang: str) -> list[Path]:
+        origin = self._origin.get(lang)
+        if origin is None:
+            return []
+        if origin == "main":
+            own = self._main_files(lang)
+        elif origin == "korsts":
+            own = [self.korsts.file(f"sts-{self.korsts.split}.tsv")] if self.korsts.is_raw else self.korsts.hub_copy()
+        else:
+            own = [self.kardes.file(f"sts.{self.kardes.split}.{self._kardes_files[lang]}.csv")]
+        # positional rows are checked against the reference language, Kardeş-NLU matched on English
+        return own + self._main_files("en" if origin == "kardes" else self._reference_language())
+
+    def _check_row_order(self, rows: list[Row], keyed: dict, label: str, name: str) -> None:
+        """Rows matched to STS-B rows by position: the counts and every row's gold score must agree
+        with the reference language (the translations share the STS-B gold scores)."""
+        reference_lang = self._reference_language()
+        reference = self.language_rows(reference_lang)
+        if len(keyed) != len(reference):
+            raise DataFormatError(f"{label} has {len(keyed)} rows but {self._main_label(reference_lang)} has "
+                                  f"{len(reference)}; {name} rows are matched to STS-B rows by position")
+        for (where, _), k in zip(rows, keyed):
+            if abs(keyed[k][2] - reference[k][2]) > 1e-3:
+                raise DataFormatError(f"{where}: {name} score {keyed[k][2]} differs from STS-B row {k} "
+                                      f"({reference[k][2]}); the rows must follow the STS-B order")
+
     def read_language(self, lang: str):
         origin = self._origin[lang]
         if origin == "main":
@@ -335,13 +402,16 @@ class STSB(ParallelSTS):
     def _read_main(self, lang: str):
         code = self._main[lang]
         if self.source.is_raw:
-            rows = read_table(self.source.file(f"stsb-{code}-{self.source.split}.csv"), delimiter=",", quoted=True,
+            rows = read_table(self._main_file(lang), delimiter=",", quoted=True,
                               columns=["sentence1", "sentence2", "similarity_score"],
                               wanted=["sentence1", "sentence2", "similarity_score"])
         else:
             rows = load_hub(self.source, code, self._MAIN_SPLITS[self.source.split],
                             ["sentence1", "sentence2", "similarity_score"])
-        return _rows_by_key(rows, None, "sentence1", "sentence2", "similarity_score")
+        keyed = _rows_by_key(rows, None, "sentence1", "sentence2", "similarity_score", self.scale)
+        if lang != self._reference_language():
+            self._check_row_order(rows, keyed, self._main_label(lang), "stsb_multi_mt")
+        return keyed
 
     def _read_korsts(self):
         wanted = ["sentence1", "sentence2", "score"]
@@ -350,15 +420,9 @@ class STSB(ParallelSTS):
             rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
         else:
             rows = load_hub(self.korsts, None, self._KORSTS_SPLITS[self.korsts.split], wanted)
-        korean = _rows_by_key(rows, None, "sentence1", "sentence2", "score")
-        reference = self.language_rows(self._reference_language())
-        if len(korean) != len(reference):
-            raise DataFormatError(f"{self.korsts.path}: KorSTS has {len(korean)} {self.korsts.split} rows, "
-                                  f"STS-B has {len(reference)}; the rows must follow the STS-B order")
-        for (where, _), k in zip(rows, korean):
-            if abs(korean[k][2] - reference[k][2]) > 1e-3:
-                raise DataFormatError(f"{where}: KorSTS score {korean[k][2]} differs from STS-B row {k} "
-                                      f"({reference[k][2]}); the rows must follow the STS-B order")
+        korean = _rows_by_key(rows, None, "sentence1", "sentence2", "score", self.scale)
+        label = str(path) if self.korsts.is_raw else self.korsts.path
+        self._check_row_order(rows, korean, label, "KorSTS")
         return korean
 
     def _read_kardes(self, lang: str):
@@ -371,7 +435,7 @@ class STSB(ParallelSTS):
             candidates.setdefault(_english_key(s1, s2), []).append(k)
         out, unmatched = {}, 0
         for where, v in rows:
-            score = number(v["score"], where)
+            score = _score(v["score"], where, self.scale)
             options = candidates.get(_english_key(text(v["sentence1"], where), text(v["sentence2"], where)), [])
             k = next((k for k in options if k not in out and abs(self.language_rows("en")[k][2] - score) < 1e-3), None)
             if k is None:
@@ -392,6 +456,7 @@ class SICK(ParallelSTS):
     """
 
     task = "str"
+    scale = (1.0, 5.0)
     _HUB_SPLITS = {"test": "test", "dev": "validation"}
     _FILE_WORDS = {"test": ("test",), "dev": ("trial", "dev")}
     _SEMEVAL_SET = {"test": "TEST", "dev": "TRIAL"}
@@ -439,6 +504,11 @@ class SICK(ParallelSTS):
     def available_languages(self) -> list[str]:
         return sorted(self._sources)
 
+    def language_files(self, lang: str) -> list[Path]:
+        if lang not in self._sources:
+            return []
+        return [self._files[lang][0]] if lang in self._files else self._sources[lang].hub_copy()
+
     def read_language(self, lang: str):
         source = self._sources[lang]
         if not source.is_raw:
@@ -448,8 +518,9 @@ class SICK(ParallelSTS):
             wanted = self._WANTED + (["SemEval_set"] if keep else [])
             rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
             if keep:
-                rows = [(w, v) for w, v in rows if v["SemEval_set"].strip() == keep]
-        return _rows_by_key(rows, "pair_ID", "sentence_A", "sentence_B", "relatedness_score")
+                rows = nonempty([(w, v) for w, v in rows if v["SemEval_set"].strip() == keep], path,
+                                f"no rows with SemEval_set {keep}")
+        return _rows_by_key(rows, "pair_ID", "sentence_A", "sentence_B", "relatedness_score", self.scale)
 
 
 def _header(path) -> str:
@@ -464,6 +535,7 @@ class STR24(PairScoreDataset):
     literal double quotes, which are removed when a whole file does so)."""
 
     task = "str"
+    scale = (0.0, 1.0)
     _ALIASES = {"esp": "es"}  # SemRel2024's code for Spanish
 
     def __init__(self, name: str, source: Source, languages: Sequence[str]):
@@ -482,14 +554,21 @@ class STR24(PairScoreDataset):
     def source_directions(self) -> list[Direction]:
         return [(lang, lang) for lang in sorted(self._codes)]
 
+    def _file(self, lang: str) -> Path:
+        return self.source.file(f"{self._codes[lang]}_{self.source.split}_with_labels.csv")
+
+    def language_files(self, lang: str) -> list[Path]:
+        if lang not in self._codes:
+            return []
+        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
+
     def read_direction(self, l1: str, l2: str) -> STSData:
         code = self._codes[l1]
         if not self.source.is_raw:
             rows = load_hub(self.source, code, self.source.split, ["sentence1", "sentence2", "label"])
             pairs = [(w, text(v["sentence1"], w), text(v["sentence2"], w), v["label"]) for w, v in rows]
         else:
-            rows = read_table(self.source.file(f"{code}_{self.source.split}_with_labels.csv"),
-                              delimiter=",", quoted=True, wanted=["Text", "Score"])
+            rows = read_table(self._file(l1), delimiter=",", quoted=True, wanted=["Text", "Score"])
             pairs = []
             for where, v in rows:
                 parts = v["Text"].replace("\r\n", "\n").split("\n")
@@ -500,7 +579,7 @@ class STR24(PairScoreDataset):
         if pairs and all(_quoted(s) for _, s1, s2, _ in pairs for s in (s1, s2)):
             pairs = [(w, s1[1:-1], s2[1:-1], y) for w, s1, s2, y in pairs]
         return STSData([p[1] for p in pairs], [p[2] for p in pairs],
-                       np.array([number(y, w) for w, _, _, y in pairs], dtype=np.float64))
+                       np.array([_score(y, w, self.scale) for w, _, _, y in pairs], dtype=np.float64))
 
 
 def _quoted(sentence: str) -> bool:
