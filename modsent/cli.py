@@ -4,7 +4,8 @@
 
 evaluates any sentence-transformers model on the configured evaluation sets with the
 same functions the workflow's evaluation jobs run, and writes DIR/scores.csv plus the
-rendered tables. Embeddings are cached in DIR, so a rerun only scores.
+rendered tables. Embeddings are cached in DIR, keyed by the model's files and the texts,
+so rerunning the same model on the same data only scores.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 from modsent.aggregate import aggregate_scores, write_skipped
 from modsent.config import ConfigError, load_config
 from modsent.evaluate import (
-    embed_texts,
+    embed_cached,
     embeddings_path,
     every_language,
+    model_fingerprint,
     open_dataset,
     score_variants,
     scoring_units,
@@ -44,6 +46,12 @@ def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str |
         raise ConfigError("config['evaluation']['datasets'] is empty: nothing to evaluate")
     # Open every dataset first: a missing file fails before the model is even loaded.
     datasets = {n: open_dataset(n, spec, config["languages"]) for n, spec in specs.items()}
+    # Every text is read (and every data file checked) before the model is loaded.
+    for dataset_name, dataset in datasets.items():
+        unrestricted = open_dataset(dataset_name, specs[dataset_name], every_language())
+        for lang in dataset.languages():
+            write_texts(unrestricted, lang, out_dir / "texts" / dataset_name / f"{lang}.txt")
+    model_key = model_fingerprint(model)
     encoder = SentenceTransformer(model, device=pick_device(device))
     encoder.max_seq_length = config["evaluation"]["max_seq_length"]
 
@@ -52,12 +60,10 @@ def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str |
         skipped += [(dataset_name, item, reason) for item, reason in dataset.skipped()]
         texts_dir = out_dir / "texts" / dataset_name
         emb_root = out_dir / "embeddings" / dataset_name
-        unrestricted = open_dataset(dataset_name, specs[dataset_name], every_language())
         for lang in dataset.languages():
-            texts, emb = texts_dir / f"{lang}.txt", embeddings_path(emb_root, lang, variant)
-            if not (texts.exists() and emb.exists()):
-                write_texts(unrestricted, lang, texts)
-                embed_texts(encoder, texts, emb, batch_size=config["evaluation"]["batch_size"])
+            # The cache is keyed by the model's files and the texts, not by the variant name.
+            if embed_cached(encoder, texts_dir / f"{lang}.txt", embeddings_path(emb_root, lang, variant), model_key,
+                            batch_size=config["evaluation"]["batch_size"]):
                 log.info("encoded %s %s", dataset_name, lang)
         for unit in scoring_units(dataset):
             rows = score_variants(dataset, unit, [variant], texts_dir, [emb_root],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -71,6 +72,40 @@ def embed_texts(encoder, texts_path: str | Path, out_path: str | Path, *, batch_
     emb = encode_texts(encoder, texts_path, batch_size=batch_size)
     save_embeddings(emb, out_path)
     return emb
+
+
+def model_fingerprint(model: str) -> str:
+    """What a model's embeddings are keyed by: a hash of every file of a local model directory
+    (weights, config, tokenizer), so another model never gets its cache, whatever its folder's
+    name; a hub id stands for itself."""
+    root = Path(model)
+    if not root.is_dir():
+        return f"hub id {model}"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def embed_cached(encoder, texts_path: str | Path, out_path: str | Path, model_key: str, *,
+                 batch_size: int = 64) -> bool:
+    """Encode the texts file into `out_path` unless the embeddings there were made from the same
+    model (`model_fingerprint`), texts and sequence length; return whether it encoded.
+    The key is kept beside the embeddings, in `<name>.key`."""
+    out_path = Path(out_path)
+    digest = hashlib.sha256(f"{model_key}\0{encoder.max_seq_length}\0".encode("utf-8"))
+    digest.update(Path(texts_path).read_bytes())
+    key, key_path = digest.hexdigest(), out_path.with_suffix(".key")
+    if out_path.is_file() and key_path.is_file() and key_path.read_text(encoding="utf-8") == key:
+        return False
+    key_path.unlink(missing_ok=True)  # no key while the embeddings are being replaced
+    embed_texts(encoder, texts_path, out_path, batch_size=batch_size)
+    with atomic_output(key_path) as tmp:
+        tmp.write_text(key, encoding="utf-8")
+    return True
 
 
 def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, *, base_model: str,

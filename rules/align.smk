@@ -17,6 +17,7 @@ rule train_alignment_adapter:
         base_model=base_model_param,
         pivot=PIVOT,
         views=lambda wc: alignment_view_args(wc.lang, wc.kind),
+        checkpoints="results/checkpoints/cla/{lang}/{kind}",
         settings=ALIGNMENT_ARGS,
     threads: threads_for("train_alignment_adapter", 4)
     resources:
@@ -26,6 +27,7 @@ rule train_alignment_adapter:
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
         " --store results/modules --pivot {params.pivot} {params.views} {params.settings}"
+        " --checkpoint-dir {params.checkpoints:q}"
         " --out {output} > {log} 2>&1"
 
 
@@ -48,6 +50,7 @@ rule train_alignment_adapter_allpair:
         partners=lambda wc: " ".join(
             f"--partner-parallel {other}=results/train/{other}/parallel.tsv" for other in allpair_partners(wc.lang)
         ),
+        checkpoints="results/checkpoints/cla/{lang}/allpair",
         settings=ALIGNMENT_ARGS,
     threads: threads_for("train_alignment_adapter_allpair", 4)
     resources:
@@ -57,4 +60,5 @@ rule train_alignment_adapter_allpair:
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind allpair --base-model {params.base_model:q}"
         " --store results/modules --pivot {params.pivot} {params.views} {params.partners} {params.settings}"
+        " --checkpoint-dir {params.checkpoints:q}"
         " --out {output} > {log} 2>&1"

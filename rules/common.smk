@@ -50,9 +50,16 @@ def threads_for(rule_name, default):
 
 
 def resources_for(rule_name, **defaults):
-    """mem_mb, runtime (minutes) and gpu of a rule; the config's resources section overrides."""
+    """mem_mb, runtime (minutes) and gpu of a rule; the config's resources section overrides.
+
+    The runtime grows with the attempt: a job the profile resubmits after its time limit
+    (`retries`) gets twice, then three times as long, and resumes from its checkpoint.
+    """
     merged = dict(defaults)
     merged.update({k: v for k, v in _configured_resources(rule_name).items() if k != "threads"})
+    if "runtime" in merged:
+        minutes = merged["runtime"]
+        merged["runtime"] = lambda wildcards, attempt: minutes * attempt
     return merged
 
 

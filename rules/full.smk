@@ -17,6 +17,7 @@ rule train_full_baseline:
         pivot=PIVOT,
         mono=lambda wc: " ".join(f"{lang}=results/train/{lang}/mono.tsv" for lang in full_languages(wc.variant)),
         start=lambda wc: "--start-from results/full/full_m" if wc.variant == "full_mc" else "",
+        checkpoints="results/checkpoints/full/{variant}",
         settings=FULL_ARGS,
     threads: threads_for("train_full_baseline", 4)
     resources:
@@ -26,4 +27,5 @@ rule train_full_baseline:
     shell:
         "python -m modsent.full --variant {wildcards.variant} --base-model {params.base_model:q}"
         " --pivot {params.pivot} --mono {params.mono} {params.start} {params.settings}"
+        " --checkpoint-dir {params.checkpoints:q}"
         " --out {output} > {log} 2>&1"

@@ -16,6 +16,7 @@ rule train_sentence_encoder:
     params:
         base_model=base_model_param,
         language_dir=lambda wc: f"results/modules/{wc.lang}",
+        checkpoints="results/checkpoints/se/{lang}",
         settings=SENTENCE_ENCODING_ARGS,
     threads: threads_for("train_sentence_encoder", 4)
     resources:
@@ -24,6 +25,7 @@ rule train_sentence_encoder:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.sentence_encoding --base-model {params.base_model:q} --language-dir {params.language_dir}"
+        " --checkpoint-dir {params.checkpoints:q}"
         " --data {input.data} {params.settings} --out {output} > {log} 2>&1"
 
 
@@ -38,6 +40,7 @@ rule train_sentence_encoder_no_la:
         "logs/sentence_encoding/{lang}/se-no-la.log",
     params:
         base_model=base_model_param,
+        checkpoints="results/checkpoints/se-no-la/{lang}",
         settings=SENTENCE_ENCODING_ARGS,
     threads: threads_for("train_sentence_encoder_no_la", 4)
     resources:
@@ -46,6 +49,7 @@ rule train_sentence_encoder_no_la:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.sentence_encoding --base-model {params.base_model:q}"
+        " --checkpoint-dir {params.checkpoints:q}"
         " --data {input.data} {params.settings} --out {output} > {log} 2>&1"
 
 

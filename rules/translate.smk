@@ -59,6 +59,7 @@ rule translate_shard:
     params:
         pivot=PIVOT,
         shards=TRANSLATE["shards"],
+        checkpoints="results/checkpoints/mt/{dataset}/{lang}/{shard}",
         decoding=shlex.join([
             "--beam-size", str(TRANSLATE["beam_size"]), "--max-length", str(TRANSLATE["max_length"]),
             "--max-input-tokens", str(TRANSLATE["max_input_tokens"]),
@@ -73,6 +74,7 @@ rule translate_shard:
     shell:
         "python -m modsent.translate shard --source {input.source} --model {input.model}"
         " --lang {wildcards.lang} --source-lang {params.pivot} --shard {wildcards.shard} --num-shards {params.shards}"
+        " --checkpoint-dir {params.checkpoints:q}"
         " {params.decoding} --threads {threads} --out {output} > {log} 2>&1"
 
 

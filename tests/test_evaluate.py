@@ -119,3 +119,43 @@ def test_a_missing_local_base_model_fails_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="no-such-model"):
         load_config(_config(tmp_path, base_model=str(tmp_path / "no-such-model")))
     assert load_config(_config(tmp_path, base_model="sentence-transformers/LaBSE"))["base_model"]  # a hub id
+
+
+def _scores(path):
+    with open(path / "scores.csv", newline="") as f:
+        return {(r["dataset"], r["unit"], r["metric"]): float(r["value"]) for r in csv.DictReader(f)}
+
+
+def test_a_different_model_in_the_same_out_is_not_served_the_cached_embeddings(tmp_path, tiny_corpus, config_path):
+    """Two models whose folders have the same name: the second gets its own embeddings and scores."""
+    from modsent.tiny_models import build_tiny_encoder
+
+    first = build_tiny_encoder(tiny_corpus, tmp_path / "a" / "encoder", vocab_size=200, seed=0)
+    second = build_tiny_encoder(tiny_corpus, tmp_path / "b" / "encoder", vocab_size=200, seed=1)
+    config = load_config(config_path)
+    evaluate_model(str(first), config, tmp_path / "out")
+    first_scores = _scores(tmp_path / "out")
+    evaluate_model(str(second), config, tmp_path / "out")
+    evaluate_model(str(second), config, tmp_path / "fresh")
+    assert _scores(tmp_path / "out") == pytest.approx(_scores(tmp_path / "fresh"), abs=1e-6)
+    assert _scores(tmp_path / "out") != pytest.approx(first_scores, abs=1e-6)  # the models do differ
+
+
+def test_an_edited_data_file_is_reencoded_and_nothing_else(tmp_path, tiny_encoder, config_path):
+    import shutil
+
+    from workflow_helpers import REPO, RESOURCES
+
+    flores = tmp_path / "flores"
+    shutil.copytree(REPO / RESOURCES / "tiny" / "eval" / "flores200", flores)
+    config = load_config(config_path)
+    config["evaluation"]["datasets"] = {"flores": {"format": "raw", "path": str(flores), "split": "test"},
+                                        "stsb": config["evaluation"]["datasets"]["stsb"]}
+    out = tmp_path / "out"
+    evaluate_model(str(tiny_encoder), config, out, name="tiny")
+    stamps = {p: p.stat().st_mtime_ns for p in (out / "embeddings").rglob("*.npy")}
+    text = (flores / "deu_Latn.devtest").read_text(encoding="utf-8").splitlines(keepends=True)
+    (flores / "deu_Latn.devtest").write_text("Ein ganz neuer Satz.\n" + "".join(text[1:]), encoding="utf-8")
+    evaluate_model(str(tiny_encoder), config, out, name="tiny")
+    changed = sorted(str(p.relative_to(out / "embeddings")) for p, t in stamps.items() if p.stat().st_mtime_ns != t)
+    assert changed == ["flores/de/tiny.npy"]
