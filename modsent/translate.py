@@ -13,6 +13,12 @@ Within a shard the sentences are sorted by token length and batched under a toke
 NLLB's target language token is forced as the target prefix. Empty cells stay empty.
 A shard file (``position source translation``) is written atomically, so a killed job
 leaves no output that looks complete and reruns alone.
+
+Resumable: a shard is translated in chunks (CHUNK_BATCHES batches' worth of tokens, a
+function of the shard alone), each saved atomically to the job's checkpoint directory
+(modsent.checkpoint) as soon as it is translated. A rerun checks the saved chunks against
+the source and translates only the others, with the very same batches, so a killed job
+loses at most one chunk and its shard file is the one an uninterrupted job writes.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ import argparse
 import ctypes
 import importlib.util
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from modsent.checkpoint import CheckpointDir, default_checkpoint_dir, fingerprint, remove_temporaries
 from modsent.languages import UnknownLanguageError, all_languages, get_language
+from modsent.progress import Progress
 from modsent.training_views import (
     EXAMPLE_COLUMNS,
     Example,
@@ -37,12 +44,16 @@ from modsent.training_views import (
     read_examples,
     read_table,
     write_examples,
+    write_table,
 )
 from modsent.utils import atomic_output, pick_device, setup_logging
 
 log = logging.getLogger("modsent.translate")
 
 SHARD_COLUMNS = ("position", "source", "translation")
+# A chunk (the unit a shard's checkpoint saves) holds this many batches' worth of tokens;
+# CTranslate2 reads as much ahead when it sorts and batches an iterable.
+CHUNK_BATCHES = 16
 
 CUBLAS_FIX = (
     "CTranslate2's CUDA build needs CUDA 12 cuBLAS (libcublas.so.12), which was not found. "
@@ -259,52 +270,77 @@ class NllbTranslator:
             tokens.append(seq)
         return tokens, truncated
 
-    def translate(self, texts: Sequence[str], target_lang: str, *, beam_size: int = 4, max_length: int = 256,
-                  max_input_tokens: int = 256, max_batch_tokens: int = 4096, min_length: int = 0,
-                  progress: bool = False) -> Iterator[tuple[int, str]]:
-        """Yield (index into texts, translation), shortest inputs first; empty texts give "".
-
-        max_length / min_length count generated tokens after the forced language token;
-        `self.stats` holds the counts and the time once the iterator is exhausted.
-        """
-        from tqdm import tqdm
-
-        target = self.target_token(target_lang)
-        self.stats = stats = TranslationStats()
-        t0 = time.perf_counter()
+    def plan(self, texts: Sequence[str], *, max_input_tokens: int = 256,
+             max_batch_tokens: int = 4096) -> tuple[list[list[str]], list[list[int]]]:
+        """Source tokens of each text and the chunks to translate: indices of the non-empty
+        texts, shortest first, cut under a budget of CHUNK_BATCHES * max_batch_tokens padded tokens."""
         todo = [i for i, text in enumerate(texts) if text]
-        for i, text in enumerate(texts):
-            if not text:
-                yield i, ""
-        tokens, stats.truncated = self.encode([texts[i] for i in todo], max_input_tokens)
-        order = sorted(range(len(todo)), key=lambda k: len(tokens[k]))
+        encoded, truncated = self.encode([texts[i] for i in todo], max_input_tokens)
+        self.stats.truncated += truncated
+        tokens: list[list[str]] = [[] for _ in texts]
+        for i, seq in zip(todo, encoded):
+            tokens[i] = seq
+        chunks, longest = [], 0
+        for i in sorted(todo, key=lambda i: len(tokens[i])):
+            longest = max(longest, len(tokens[i]))
+            if not chunks or (len(chunks[-1]) + 1) * longest > CHUNK_BATCHES * max_batch_tokens:
+                chunks.append([])
+                longest = len(tokens[i])
+            chunks[-1].append(i)
+        return tokens, chunks
+
+    def translate_chunk(self, tokens: Sequence[list[str]], target_lang: str, *, beam_size: int = 4,
+                        max_length: int = 256, max_batch_tokens: int = 4096, min_length: int = 0) -> list[str]:
+        """Translations of the token sequences of one chunk (`plan`), in order; counted in `self.stats`.
+
+        max_length / min_length count generated tokens after the forced language token.
+        """
+        target = self.target_token(target_lang)
+        t0 = time.perf_counter()
         results = self.translator.translate_iterable(
-            (tokens[k] for k in order), ([target] for _ in order),
+            iter(tokens), ([target] for _ in tokens),
             max_batch_size=max_batch_tokens, batch_type="tokens", beam_size=beam_size,
             max_decoding_length=max_length + 1, min_decoding_length=min_length + 1 if min_length else 1,
             max_input_length=0,
         )
-        bar = tqdm(total=len(order), desc=f"translate -> {target}", unit="sent", file=sys.stderr,
-                   disable=not progress, mininterval=0.5 if sys.stderr.isatty() else 10)
         specials = set(self.tokenizer.all_special_tokens)
+        translations = []
         try:
-            for k, result in zip(order, results):
+            for source, result in zip(tokens, results):
                 hypothesis = result.hypotheses[0]
                 if hypothesis and hypothesis[0] == target:
                     hypothesis = hypothesis[1:]
                 words = [t for t in hypothesis if t not in specials]
-                stats.source_tokens += len(tokens[k])
-                stats.target_tokens += len(hypothesis)
-                stats.sentences += 1
-                bar.update()
-                yield todo[k], clean_text(self.tokenizer.convert_tokens_to_string(words))
+                self.stats.source_tokens += len(source)
+                self.stats.target_tokens += len(hypothesis)
+                self.stats.sentences += 1
+                translations.append(clean_text(self.tokenizer.convert_tokens_to_string(words)))
         except RuntimeError as e:
             if "libcublas" in str(e):
                 raise CudaLibraryError(f"{CUBLAS_FIX} (CTranslate2: {e})") from e
             raise
         finally:
-            bar.close()
-        stats.seconds = time.perf_counter() - t0
+            self.stats.seconds += time.perf_counter() - t0
+        return translations
+
+    def translate(self, texts: Sequence[str], target_lang: str, *, beam_size: int = 4, max_length: int = 256,
+                  max_input_tokens: int = 256, max_batch_tokens: int = 4096,
+                  min_length: int = 0) -> Iterator[tuple[int, str]]:
+        """Yield (index into texts, translation), shortest inputs first; empty texts give "".
+
+        `self.stats` holds the counts and the time once the iterator is exhausted.
+        """
+        self.target_token(target_lang)  # an unknown language fails before any work
+        self.stats = TranslationStats()
+        for i, text in enumerate(texts):
+            if not text:
+                yield i, ""
+        tokens, chunks = self.plan(texts, max_input_tokens=max_input_tokens, max_batch_tokens=max_batch_tokens)
+        for chunk in chunks:
+            translations = self.translate_chunk([tokens[i] for i in chunk], target_lang, beam_size=beam_size,
+                                                max_length=max_length, max_batch_tokens=max_batch_tokens,
+                                                min_length=min_length)
+            yield from zip(chunk, translations)
 
 
 def unique_sentences(examples: Sequence[Example]) -> list[str]:
@@ -340,32 +376,78 @@ def translate_shard(
     device: str = "auto",
     compute_type: str = "default",
     threads: int = 1,
+    checkpoint_dir: str | Path | None = None,
 ) -> Path:
     """Translate shard `shard` of the unique sentences of `source` into `lang`.
 
     Writes ``position source translation`` lines (position = index in the source's unique
-    sentence list) as they finish, into a temporary file renamed onto `out_path` at the end.
+    sentence list), shortest sentences first, atomically onto `out_path`. Each translated
+    chunk is kept in `checkpoint_dir` (default "<out_path>.checkpoints") until the shard
+    is written; a rerun translates only the chunks that are not there.
     """
+    out_path = Path(out_path)
     target = nllb_language_token(lang)  # an unsupported language fails before the model loads
     sentences = unique_sentences(read_examples(source))
     start, end = shard_bounds(len(sentences), shard, num_shards)
     part = sentences[start:end]
     log.info("%s: shard %d/%d = unique sentences %d..%d of %d -> %s (%s)",
              source, shard, num_shards, start, end, len(sentences), lang, target)
+    remove_temporaries(out_path.parent, of=out_path.name)  # of a job killed while writing this shard
     translator = NllbTranslator(model_dir, source_lang=source_lang, device=device, compute_type=compute_type,
                                 threads=threads)
-    with atomic_output(out_path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write("\t".join(SHARD_COLUMNS) + "\n")
-        for k, text in translator.translate(part, lang, beam_size=beam_size, max_length=max_length,
-                                            max_input_tokens=max_input_tokens, max_batch_tokens=max_batch_tokens,
-                                            progress=True):
-            f.write(f"{start + k}\t{part[k]}\t{text}\n")
+    decoding = dict(beam_size=beam_size, max_length=max_length, max_batch_tokens=max_batch_tokens)
+    directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_path), fingerprint(
+        {"lang": target, "source_lang": source_lang, "shard": shard, "num_shards": num_shards,
+         "max_input_tokens": max_input_tokens, "device": translator.device, "compute_type": compute_type,
+         **decoding}, {"source": source, "model": model_dir}))
+    tokens, chunks = translator.plan(part, max_input_tokens=max_input_tokens, max_batch_tokens=max_batch_tokens)
+
+    translations: list[str | None] = [None] * len(part)
+    for number, chunk in enumerate(chunks):
+        saved = _saved_chunk(directory / _chunk_name(number), chunk, part, start)
+        for k, text in zip(chunk, saved or ()):
+            translations[k] = text
+    done = sum(t is not None for t in translations)
+    if done:
+        log.info("resuming: %d of %d sentences already translated (%s)", done, len(part), directory.root)
+    progress = Progress(len(part), "sentences", done=done)
+    for number, chunk in enumerate(chunks):
+        if translations[chunk[0]] is not None:
+            continue
+        texts = translator.translate_chunk([tokens[k] for k in chunk], lang, **decoding)
+        write_table(directory / _chunk_name(number), SHARD_COLUMNS,
+                    [(str(start + k), part[k], text) for k, text in zip(chunk, texts)])
+        for k, text in zip(chunk, texts):
+            translations[k] = text
+        done += len(chunk)
+        log.info("chunk %d/%d: %d/%d sentences, %s", number + 1, len(chunks), done, len(part),
+                 progress.status(done))
+    write_table(out_path, SHARD_COLUMNS,
+                [(str(start + k), part[k], translations[k]) for chunk in chunks for k in chunk])
+    directory.remove()
     stats = translator.stats
     if stats.truncated:
         log.warning("truncated %d of %d sentences longer than max_input_tokens=%d",
                     stats.truncated, len(part), max_input_tokens)
     log.info(stats.summary())
-    return Path(out_path)
+    return out_path
+
+
+def _chunk_name(number: int) -> str:
+    return f"chunk-{number:06d}.tsv"
+
+
+def _saved_chunk(path: Path, chunk: Sequence[int], part: Sequence[str], start: int) -> list[str] | None:
+    """The translations of a chunk a previous attempt saved, if `path` holds exactly its
+    sentences (positions and source texts checked against the source); else None."""
+    if not path.is_file():
+        return None
+    _, rows = read_table(path, SHARD_COLUMNS)
+    expected = [(str(start + k), part[k]) for k in chunk]
+    if [(position, english) for position, english, _ in rows] != expected:
+        log.warning("%s does not hold the sentences of its chunk of the source: translating it again", path)
+        return None
+    return [text for _, _, text in rows]
 
 
 # --- gathering ------------------------------------------------------------------------------
@@ -449,6 +531,7 @@ def main(argv=None) -> None:
     s.add_argument("--compute-type", default="default")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--out", required=True)
+    s.add_argument("--checkpoint-dir", help="translated chunks, outside the output (default: <out>.checkpoints)")
 
     g = sub.add_parser("gather", help=gather_translations.__doc__.splitlines()[0])
     g.add_argument("--source", required=True)
@@ -463,7 +546,8 @@ def main(argv=None) -> None:
         translate_shard(a.source, a.model, a.out, lang=a.lang, source_lang=a.source_lang, shard=a.shard,
                         num_shards=a.num_shards, beam_size=a.beam_size, max_length=a.max_length,
                         max_input_tokens=a.max_input_tokens, max_batch_tokens=a.max_batch_tokens,
-                        device=a.device, compute_type=a.compute_type, threads=a.threads)
+                        device=a.device, compute_type=a.compute_type, threads=a.threads,
+                        checkpoint_dir=a.checkpoint_dir)
     else:
         gather_translations(a.source, a.shards, a.out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -262,3 +263,51 @@ def test_cli_shard_and_gather(tiny_nllb, source, tmp_path):
                     "--out", str(out / "fr.tsv")])
     assert [e.id for e in read_examples(out / "fr.tsv")] == [e.id for e in EXAMPLES]
     shutil.rmtree(out)
+
+
+def test_a_killed_shard_resumes_from_its_saved_chunks_and_writes_what_an_uninterrupted_run_writes(
+        tiny_nllb, tmp_path, monkeypatch, caplog):
+    from interruptions import Killed
+
+    animals, places = ["cat", "dog", "child", "man", "bird"], ["park", "house", "garden", "city", "street", "room"]
+    source = tmp_path / "source.tsv"
+    write_examples(source, [Example(f"s-{i}-{j}", f"the {a} sits in the {p}", f"a {a} in a {p}" * (1 + j % 3), "")
+                            for i, a in enumerate(animals) for j, p in enumerate(places)])
+    options = dict(lang="de", shard=1, num_shards=2, beam_size=2, max_length=6, max_batch_tokens=16, device="cpu")
+    reference = translate_shard(source, tiny_nllb, tmp_path / "reference" / "1.tsv", **options)
+
+    out, checkpoints = tmp_path / "shards" / "1.tsv", tmp_path / "checkpoints" / "mt" / "1"
+    calls = []
+    translate_chunk = NllbTranslator.translate_chunk
+
+    def killed_at_the_third_chunk(self, tokens, *args, **kwargs):
+        calls.append(len(tokens))
+        if len(calls) == 3:
+            raise Killed("SIGKILL while translating the third chunk")
+        return translate_chunk(self, tokens, *args, **kwargs)
+
+    monkeypatch.setattr(NllbTranslator, "translate_chunk", killed_at_the_third_chunk)
+    with pytest.raises(Killed):
+        translate_shard(source, tiny_nllb, out, checkpoint_dir=checkpoints, **options)
+    saved = sorted(p.name for p in checkpoints.glob("chunk-*"))
+    assert saved == ["chunk-000000.tsv", "chunk-000001.tsv"] and not out.exists()
+    orphan = out.with_name(".1.tsv.tmp-99999")  # what a job killed while writing the shard leaves
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("position\tsource\ttranslation\n0\thalf", encoding="utf-8")
+    # a saved line that does not match the source is not trusted: that chunk is translated again
+    lines = (checkpoints / saved[1]).read_text(encoding="utf-8").split("\n")
+    position, english, text = lines[1].split("\t")
+    lines[1] = f"{position}\t{english} (edited)\t{text}"
+    (checkpoints / saved[1]).write_text("\n".join(lines), encoding="utf-8")
+
+    calls.clear()
+    monkeypatch.setattr(NllbTranslator, "translate_chunk", lambda self, tokens, *a, **k: calls.append(len(tokens))
+                        or translate_chunk(self, tokens, *a, **k))
+    caplog.set_level(logging.INFO, logger="modsent")
+    translate_shard(source, tiny_nllb, out, checkpoint_dir=checkpoints, **options)
+    chunks = len(calls) + 1  # all but the first, which was saved and checks out
+    assert chunks >= 4 and "translating it again" in caplog.text
+    assert re.search(r"resuming: \d+ of \d+ sentences already translated", caplog.text)
+    assert out.read_bytes() == reference.read_bytes()
+    assert not checkpoints.exists() and not orphan.exists()
+    assert re.search(r"chunk \d+/\d+: \d+/\d+ sentences, [\d.]+ sentences/s, ETA", caplog.text)

@@ -1,0 +1,21 @@
+"""A job resubmitted after its time limit gets more time: runtime grows with the attempt."""
+
+import re
+
+from workflow_helpers import run_snakemake, write_config
+
+
+def _runtimes(workdir, config, attempt):
+    """rule -> runtime (minutes) of the jobs a dry-run plans at `attempt`."""
+    proc = run_snakemake(workdir, config, "--dry-run", "--forceall", "--attempt", str(attempt),
+                         "results/modules/de/se", "results/mt/shards/nli/de/0.tsv")
+    jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: .*?runtime=(\d+)", proc.stdout, re.MULTILINE)
+    return {rule: int(minutes) for rule, minutes in jobs}
+
+
+def test_runtime_grows_with_the_attempt_and_applies_the_configured_override(tmp_path):
+    config = write_config(tmp_path, languages=["en", "de"], resources={"translate_shard": {"runtime": 50}})
+    first, third = _runtimes(tmp_path, config, 1), _runtimes(tmp_path, config, 3)
+    assert first["train_sentence_encoder"] == 120 and third["train_sentence_encoder"] == 360
+    assert first["train_language_adapter"] == 24 * 60 and third["train_language_adapter"] == 3 * 24 * 60
+    assert first["translate_shard"] == 50 and third["translate_shard"] == 150  # the config's value, scaled
