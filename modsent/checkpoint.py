@@ -64,13 +64,15 @@ class TerminationFlag:
             signal.signal(signal.SIGTERM, self._previous)
 
 
-def remove_temporaries(directory: str | Path) -> int:
+def remove_temporaries(directory: str | Path, of: str | None = None) -> int:
     """Delete the temporaries `atomic_output` leaves when a job is killed mid-write
-    (".<name>.tmp-<pid>", files or directories) under `directory`; return how many."""
+    (".<name>.tmp-<pid>", files or directories) under `directory`, or only those of the
+    entry named `of` directly in it (other jobs may be writing beside it); return how many."""
     directory = Path(directory)
     if not directory.is_dir():
         return 0
-    stale = [p for p in directory.rglob(".*.tmp-*") if p.name.rsplit("-", 1)[-1].isdigit()]
+    candidates = directory.glob(f".{of}.tmp-*") if of else directory.rglob(".*.tmp-*")
+    stale = [p for p in candidates if p.name.rsplit("-", 1)[-1].isdigit()]
     for path in stale:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
