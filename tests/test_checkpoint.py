@@ -1,5 +1,5 @@
 """Checkpoint directories: complete or absent, stale temporaries removed, other inputs discarded;
-training state round trip; progress lines."""
+training state round trip."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from modsent.checkpoint import CheckpointDir, TrainingCheckpoints, fingerprint, remove_temporaries
-from modsent.progress import Progress, format_duration
 from modsent.utils import atomic_output
 
 
@@ -106,11 +105,3 @@ def test_sigterm_checkpoints_and_stops(tmp_path):
         checkpoints.after_step(3)
     assert (tmp_path / "ckpt" / "latest").read_text() == "step-000000003"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is restored
-
-
-def test_progress_gives_rate_and_time_left(monkeypatch):
-    clock = iter([100.0, 110.0])
-    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
-    progress = Progress(1000, "sentences", done=200)  # a resumed job: 200 done before this process
-    assert progress.status(300) == "10.00 sentences/s, ETA 1m10s"
-    assert (format_duration(3725), format_duration(200), format_duration(7)) == ("1h02m", "3m20s", "7s")
