@@ -1,8 +1,10 @@
-"""Language registry: ISO 639-1 / ISO 639-3 / FLORES-NLLB codes and scripts.
+"""Language registry: ISO 639-1 / ISO 639-2/B / ISO 639-3 / FLORES-NLLB codes and scripts.
 
-Covers every NLLB-200 language (``resources/nllb_languages.tsv``). A code may be given
-in any of the three systems; macrolanguage codes (``ara``, ``aze``, ``zho``, ``cmn`` ...)
-resolve to the individual language NLLB uses, as FLORES and NLLB do.
+Every ISO 639-3 language is known (``resources/iso639_languages.tsv``); every NLLB-200
+language (``resources/nllb_languages.tsv``) also has its NLLB code, which only machine
+translation needs. A code may be given in any of these systems; macrolanguage codes (``ara``,
+``aze``, ``zho``, ``cmn`` ...) resolve to the individual language NLLB uses, as FLORES and
+NLLB do.
 """
 
 from __future__ import annotations
@@ -15,44 +17,47 @@ from importlib import resources
 # ISO 639-3 macrolanguage (or dataset-specific) codes -> the NLLB code used for them.
 _MACRO_TO_NLLB = {
     "ara": "arb_Arab", "aze": "azj_Latn", "uzb": "uzn_Latn", "fas": "pes_Arab",
-    "per": "pes_Arab", "msa": "zsm_Latn", "lav": "lvs_Latn", "mon": "khk_Cyrl",
+    "msa": "zsm_Latn", "lav": "lvs_Latn", "mon": "khk_Cyrl",
     "mlg": "plt_Latn", "orm": "gaz_Latn", "nep": "npi_Deva", "ori": "ory_Orya",
     "swa": "swh_Latn", "que": "quy_Latn", "yid": "ydd_Hebr", "sqi": "als_Latn",
     "pus": "pbt_Arab", "kur": "kmr_Latn", "zho": "zho_Hans", "cmn": "zho_Hans",
-    "chi": "zho_Hans", "ger": "deu_Latn", "fre": "fra_Latn", "dut": "nld_Latn",
-    "cze": "ces_Latn", "gre": "ell_Grek", "kau": "knc_Latn", "est": "est_Latn",
+    "kau": "knc_Latn", "est": "est_Latn", "aym": "ayr_Latn",
 }
 
 
 class UnknownLanguageError(ValueError):
-    """A language code that is neither ISO 639-1, ISO 639-3 nor an NLLB-200 code."""
+    """A language code that is neither ISO 639-1, ISO 639-2/B, ISO 639-3 nor an NLLB-200 code."""
 
 
 @dataclass(frozen=True)
 class Language:
-    nllb: str  # FLORES-200 / NLLB code, e.g. "deu_Latn"
+    iso3: str  # ISO 639-3 (for an NLLB language: the individual language NLLB uses)
     iso1: str  # ISO 639-1, "" where none exists
     name: str
-
-    @property
-    def iso3(self) -> str:
-        return self.nllb.split("_")[0]
+    nllb: str = ""  # FLORES-200 / NLLB code, e.g. "deu_Latn"; "" where NLLB-200 lacks the language
 
     @property
     def script(self) -> str:
-        return self.nllb.split("_")[1]
+        """ISO 15924 script of the NLLB code, "" for a language NLLB-200 lacks."""
+        return self.nllb.split("_")[1] if self.nllb else ""
 
     @property
     def code(self) -> str:
         """The short code modsent uses in paths and tables (ISO 639-1 where it exists)."""
-        return self.iso1 or self.nllb
+        return self.iso1 or self.nllb or self.iso3
+
+
+def _read_tsv(name: str) -> list[dict[str, str]]:
+    text = resources.files("modsent.resources").joinpath(name).read_text("utf-8")
+    return list(csv.DictReader((line for line in text.splitlines() if not line.startswith("#")), delimiter="\t"))
 
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, Language]:
-    text = resources.files("modsent.resources").joinpath("nllb_languages.tsv").read_text("utf-8")
-    rows = csv.DictReader(text.splitlines(), delimiter="\t")
-    return {r["nllb"]: Language(r["nllb"], r["iso639_1"], r["name"]) for r in rows}
+    return {
+        r["nllb"]: Language(r["nllb"].split("_")[0], r["iso639_1"], r["name"], r["nllb"])
+        for r in _read_tsv("nllb_languages.tsv")
+    }
 
 
 @lru_cache(maxsize=1)
@@ -68,11 +73,20 @@ def _index() -> dict[str, Language]:
         if lang.iso1:
             index[lang.iso1.lower()] = lang
         index[lang.nllb.lower()] = lang
+    # Then every other ISO 639 code; a code NLLB already covers keeps its NLLB language, and
+    # its 639-1 / 639-2/B codes resolve to it. Special codes (und, mul, zxx ...) are no language.
+    for r in _read_tsv("iso639_languages.tsv"):
+        if r["scope"] == "S":
+            continue
+        lang = index.get(r["iso639_3"]) or Language(r["iso639_3"], r["iso639_1"], r["name"])
+        for code in (r["iso639_3"], r["iso639_1"], r["iso639_2b"]):
+            if code:
+                index.setdefault(code, lang)
     return index
 
 
 def get_language(code: str) -> Language:
-    """Look a language up by ISO 639-1, ISO 639-3 or NLLB code (case-insensitive)."""
+    """Look a language up by ISO 639-1, 639-2/B, 639-3 or NLLB code (case-insensitive)."""
     try:
         return _index()[str(code).strip().lower().replace("-", "_")]
     except KeyError:
@@ -85,6 +99,11 @@ def get_language(code: str) -> Language:
 def all_languages() -> list[Language]:
     """Every NLLB-200 language."""
     return list(_table().values())
+
+
+def known_languages() -> list[Language]:
+    """Every language the registry knows (NLLB-200's and every other ISO 639-3 language)."""
+    return list(dict.fromkeys(_index().values()))
 
 
 def nllb_code(code: str) -> str:
