@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from modsent import metrics
+from modsent.progress import Progress
 from modsent.utils import atomic_output
 
 log = logging.getLogger("modsent.evaluate")
@@ -125,6 +126,9 @@ def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, 
     for lang in languages:
         for variant in variants:
             users.setdefault(tuple(modules_needed(variant, lang, pivot)), []).append((lang, variant))
+    counts = {lang: len(read_texts(Path(texts_dir) / f"{lang}.txt")) for lang in languages}
+    total = sum(counts[lang] for shared in users.values() for lang in dict.fromkeys(lang for lang, _ in shared))
+    progress, done = Progress(total, "sentences"), 0
     for shared in users.values():
         first_lang, first_variant = shared[0]
         encoder = compose_encoder(first_variant, first_lang, base_model=base_model, store=store,
@@ -135,7 +139,9 @@ def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, 
             names = [variant for other, variant in shared if other == lang]
             for variant in names:
                 save_embeddings(emb, embeddings_path(out_root, lang, variant))
-            log.info("%s: %s embeddings for %s", lang, emb.shape, ", ".join(names))
+            done += counts[lang]
+            log.info("%s: %s embeddings for %s; %d/%d sentences, %s", lang, emb.shape, ", ".join(names), done, total,
+                     progress.status(done))
         del encoder
     return len(users)
 
