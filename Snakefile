@@ -3,6 +3,8 @@
 # Run the paper's LaBSE setup:        snakemake --configfile workflow_config.yaml --profile profiles/slurm
 from snakemake.utils import min_version
 
+from modsent.config import check_resource_rules
+
 min_version("9.0")
 
 
@@ -24,6 +26,11 @@ rule all:
     input:
         all_targets(),
     default_target: True
+
+
+# Rule names are known only now that every rule is defined: a misspelled one under the
+# config's resources fails here, before any job runs.
+check_resource_rules(config, [r.name for r in workflow.rules if r.name != workflow.default_target])
 
 
 onsuccess:

@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     a = p.parse_args(argv)
     try:
-        config = load_config(a.config)
+        config = load_config(a.config, workflow=False)  # the model is given: no training stage runs
         scores = evaluate_model(a.model, config, a.out, name=a.name, device=a.device)
     except (ConfigError, FileNotFoundError, ValueError) as err:
         print(f"modsent: error: {err}", file=sys.stderr)

@@ -7,6 +7,8 @@ same way everywhere, before any job runs, with a message that names the problem.
 from __future__ import annotations
 
 import copy
+import json
+import logging
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import jsonschema
 import yaml
 
 from modsent.languages import UnknownLanguageError, get_language
+
+log = logging.getLogger("modsent.config")
 
 
 class ConfigError(ValueError):
@@ -50,8 +54,13 @@ def _where(error: jsonschema.ValidationError) -> str:
     return "config" + "".join(f"[{p!r}]" for p in error.absolute_path)
 
 
-def validate_config(config: dict) -> dict:
-    """Validate `config` in place (defaults filled) and return it; raise ConfigError."""
+def validate_config(config: dict, *, workflow: bool = True) -> dict:
+    """Validate `config` in place (defaults filled) and return it; raise ConfigError.
+
+    `workflow=False` checks only what evaluating a given model reads (`modsent evaluate`):
+    the schema, the languages and the evaluation section, not the training stages' models
+    and data.
+    """
     errors = sorted(_Validator(_schema()).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []
@@ -62,10 +71,14 @@ def validate_config(config: dict) -> dict:
                 lines.append(f"{_where(e)}: {e.message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     _check_languages(config)
-    _check_local_model(config, "base_model")
+    if not workflow:
+        return config
+    _normalise_monolingual(config)
+    _check_base_model(config)
     from modsent.translate import check_translate_config  # the MT stage's own checks
 
     check_translate_config(config)
+    _check_paraphrase_sets(config)
     return config
 
 
@@ -90,19 +103,144 @@ def _check_languages(config: dict) -> None:
     config["pivot"] = get_language(config["pivot"]).code
 
 
-def looks_like_local_path(value: str) -> bool:
-    """Hub ids are `org/name`; these prefixes only ever start a filesystem path."""
-    return value.startswith(("/", "./", "../", "~"))
+def is_hub_id(value: str) -> bool:
+    """`name` or `org/name` as the Hugging Face Hub accepts it (no ./, ../, ~ or deeper paths)."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(value)
+    except HFValidationError:
+        return False
+    return True
 
 
-def _check_local_model(config: dict, key: str) -> None:
-    value = config[key]
-    if looks_like_local_path(value) and not Path(value).expanduser().exists():
-        raise ConfigError(f"invalid configuration: config[{key!r}]: local path {value} does not exist")
+def _check_source(where: str, value: str) -> None:
+    """A model or dataset location must exist locally or be a hub id."""
+    if not Path(value).expanduser().exists() and not is_hub_id(value):
+        raise ConfigError(f"invalid configuration: {where}: {value!r} not found locally, and not a hub id "
+                          "(name or org/name)")
 
 
-def load_config(path: str | Path) -> dict:
-    """Read a YAML config file and validate it."""
+# What a local Hugging Face model directory needs (sentence-transformers' Transformer module).
+_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+            "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
+_TOKENIZER = ("tokenizer.json", "vocab.txt", "vocab.json", "*.model")
+
+
+def _transformer_dir(model_dir: Path) -> Path:
+    """The folder of a sentence-transformers model's Transformer module (the model itself for a plain HF folder)."""
+    modules = model_dir / "modules.json"
+    if modules.is_file():
+        for module in json.loads(modules.read_text(encoding="utf-8")):
+            if module.get("type", "").endswith("Transformer"):
+                return model_dir / module.get("path", "")
+    return model_dir
+
+
+def check_model_dir(model_dir: str | Path) -> list[str]:
+    """What a local model directory lacks to be loaded (empty if nothing)."""
+    hf_dir = _transformer_dir(Path(model_dir).expanduser())
+    where = f"{hf_dir}/" if hf_dir != Path(model_dir).expanduser() else ""
+    missing = []
+    if not (hf_dir / "config.json").is_file():
+        missing.append(f"{where}config.json")
+    if not any((hf_dir / name).is_file() for name in _WEIGHTS):
+        missing.append(f"weights ({where}{' or '.join(_WEIGHTS)})")
+    if not any(any(hf_dir.glob(pattern)) for pattern in _TOKENIZER):
+        missing.append(f"a tokenizer ({where}{' or '.join(_TOKENIZER)})")
+    return missing
+
+
+def _check_base_model(config: dict) -> None:
+    value = config["base_model"]
+    if value == "tiny-random":  # built by a rule
+        return
+    _check_source("config['base_model']", value)
+    path = Path(value).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"invalid configuration: config['base_model']: {value} is a file, not a model directory")
+        missing = check_model_dir(path)
+        if missing:
+            raise ConfigError(f"invalid configuration: config['base_model']: the local model {value} lacks "
+                              + "; ".join(missing))
+
+
+def _check_paraphrase_sets(config: dict) -> None:
+    for name, spec in config["data"]["paraphrase"].items():
+        where = f"config['data']['paraphrase'][{name!r}]['path']"
+        if spec["format"] == "raw" and not Path(spec["path"]).expanduser().is_file():
+            raise ConfigError(f"invalid configuration: {where}: file {spec['path']} not found")
+        if spec["format"] == "hub":
+            _check_source(where, spec["path"])
+
+
+def _normalise_monolingual(config: dict) -> None:
+    """Keys of data.monolingual in the configured spelling of their language, like `languages`.
+
+    A key that is no language code is an error; a language that is not configured is unused
+    (as data.provided_translations are), which is said in a warning.
+    """
+    entries = config["data"]["monolingual"]
+    configured = {get_language(lang): lang for lang in config["languages"]}
+    normalised, errors = {}, []
+    for key, entry in entries.items():
+        if key == "default":
+            normalised[key] = entry
+            continue
+        where = f"config['data']['monolingual'][{key!r}]"
+        try:
+            language = get_language(key)
+        except UnknownLanguageError as e:
+            errors.append(f"{where}: {e}")
+            continue
+        lang = configured.get(language)
+        if lang is None:
+            log.warning("%s: %s (%s) is not in config['languages']; its entry is unused", where, key, language.name)
+        elif lang in normalised:
+            errors.append(f"{where}: a second entry for {lang} ({language.name})")
+        else:
+            normalised[lang] = entry
+    if errors:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+    config["data"]["monolingual"] = normalised
+
+
+def check_resource_rules(config: dict, rule_names) -> None:
+    """Every key of config['resources'] is 'default' or the name of a rule (known once all rules are included)."""
+    known = sorted(set(rule_names))
+    unknown = sorted(set(config["resources"]) - set(known) - {"default"})
+    if unknown:
+        raise ConfigError(
+            f"invalid configuration: config['resources']: no rule named {', '.join(map(repr, unknown))}; "
+            f"the rules are: default (every rule), {', '.join(known)}"
+        )
+
+
+def apply_nested_overrides(config: dict, config_args) -> dict:
+    """Re-apply `--config key=value` entries whose value is a mapping or list, parsed as YAML.
+
+    Snakemake parses nested `--config` values with YAML's base loader, so every number and
+    boolean inside them arrives as a string (`language_adaptation={steps: 5}` -> '5'); parsed
+    as in a config file they keep their types. Top-level scalars are Snakemake's own.
+    """
+    from snakemake.utils import update_config
+
+    for entry in config_args or []:
+        key, sep, value = str(entry).partition("=")
+        if not sep:
+            continue
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            continue  # not YAML: Snakemake took it as a string
+        if isinstance(parsed, (dict, list)):
+            update_config(config, {key: parsed})
+    return config
+
+
+def load_config(path: str | Path, *, workflow: bool = True) -> dict:
+    """Read a YAML config file and validate it (see `validate_config` for `workflow`)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -110,7 +248,7 @@ def load_config(path: str | Path) -> dict:
         config = yaml.safe_load(f) or {}
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: a config must be a YAML mapping")
-    return validate_config(config)
+    return validate_config(config, workflow=workflow)
 
 
 def default_config_path() -> Path:

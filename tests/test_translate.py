@@ -154,9 +154,13 @@ def test_registry_is_nllb200():
     assert nllb_language_token("zh") == "zho_Hans" and nllb_language_token("deu") == "deu_Latn"
 
 
+# validate_config checks that a raw paraphrase file exists
+NLI_TSV = str(Path(__file__).resolve().parents[1] / "modsent/resources/tiny/train/paraphrase/nli.tsv")
+
+
 def _config(**overrides):
     config = {"languages": ["en", "de", "fr"], "base_model": "tiny-random",
-              "data": {"paraphrase": {"nli": {"format": "raw", "path": "nli.tsv"}}}}
+              "data": {"paraphrase": {"nli": {"format": "raw", "path": NLI_TSV}}}}
     config.update(overrides)
     return validate_config(config)
 
@@ -177,7 +181,7 @@ def test_check_translate_config():
     assert sorted(config["data"]["provided_translations"]) == ["de", "en", "fr"]
     # a language that is not configured (yet, or any more) keeps its entry out of the way
     unused = _config(data={"provided_translations": {"es": dict(provided)},
-                           "paraphrase": {"nli": {"format": "raw", "path": "nli.tsv"}}})
+                           "paraphrase": {"nli": {"format": "raw", "path": NLI_TSV}}})
     check_translate_config(unused)
     assert unused["data"]["provided_translations"] == {}
     with pytest.raises(ConfigError, match=r"provided_translations'\]\['xx'\]: unknown language code"):
