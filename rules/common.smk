@@ -7,7 +7,7 @@ import shlex
 import yaml
 from snakemake.utils import update_config
 
-from modsent.config import default_config_path, validate_config
+from modsent.config import apply_nested_overrides, default_config_path, validate_config
 from modsent.corpus import monolingual_spec
 from modsent.encoder import get_variant, modules_needed
 from modsent.evaluate import open_dataset, scoring_units
@@ -22,6 +22,9 @@ if not workflow.overwrite_configfiles:
     update_config(_default, config)
     config.clear()
     config.update(_default)
+# Snakemake hands nested --config values over as strings ('language_adaptation={steps: 5}'):
+# parsed as YAML, as in a config file, they keep their types.
+apply_nested_overrides(config, workflow.config_settings.config_args)
 
 # Fails here, before any job, naming the bad key, value, language or file.
 validate_config(config)
@@ -362,4 +365,3 @@ def unit_embeddings(wildcards):
     if MULTILINGUAL_VARIANTS:
         caches.append(EMBEDDING_ROOTS["multilingual"].format(dataset=wildcards.dataset))
     return caches
-
