@@ -365,3 +365,16 @@ def unit_embeddings(wildcards):
     if MULTILINGUAL_VARIANTS:
         caches.append(EMBEDDING_ROOTS["multilingual"].format(dataset=wildcards.dataset))
     return caches
+
+
+def eval_data_files(wildcards):
+    """The local evaluation data files a job reads, so that editing one reruns it: those of a
+    texts job's language, of a score job's unit, or else of every language of the dataset.
+    Raw files or a local hub copy; a hub id has none."""
+    if "lang" in wildcards.keys():
+        langs = [wildcards.lang]
+    elif "unit" in wildcards.keys():
+        langs = EVAL_UNITS[wildcards.dataset][wildcards.unit]
+    else:
+        langs = EVAL_LANGS[wildcards.dataset]
+    return EVAL_DATASETS[wildcards.dataset].local_files(langs)

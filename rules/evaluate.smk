@@ -11,6 +11,8 @@ localrules:
 
 
 rule eval_texts:
+    input:
+        data=eval_data_files,
     output:
         "results/eval/texts/{dataset}/{lang}.txt",
     log:
@@ -81,6 +83,7 @@ rule score_unit:
             "results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_UNITS[wc.dataset][wc.unit]
         ),
         embeddings=unit_embeddings,
+        data=eval_data_files,
     output:
         "results/eval/scores/{dataset}/{unit}.csv",
     log:
