@@ -8,6 +8,13 @@ Tying keeps the FOCUS-initialised matrix as the output space from step 0 (an unt
 50K x 768 decoder would start random and cost 38M more trainable parameters) and lets
 every masked prediction train the embeddings directly. The body stays frozen.
 
+Text: LA reads its own corpus, not the tokenizer's 10M lines (paper App. B.2: 200K steps
+cover a small part of a high-resource language's data; a low-resource language's is used
+whole). Given a monolingual spec (modsent.corpus), the sources are streamed straight into
+the token file until it holds one epoch of the run's sequences (steps x batch) or the
+sources, up to the spec's line cap, end; the log and la_config.json say how many epochs
+over that corpus the run makes.
+
 Speed (the costliest stage): texts are tokenised once into a flat token file, cut into
 fixed chunks of seq_len (no padding, no attention mask, so SDPA runs its fastest
 kernels); masking is vectorised on the device with a fixed number of masked positions
@@ -32,6 +39,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,8 +51,9 @@ from torch import nn
 
 from modsent.checkpoint import (  # noqa: F401  (TERMINATED_EXIT_CODE, TrainingInterrupted: for callers)
     CHECKPOINT_EVERY, TERMINATED_EXIT_CODE, CheckpointDir, TrainingCheckpoints, TrainingInterrupted,
-    add_checkpoint_arguments, default_checkpoint_dir, fingerprint, stop_on_termination,
+    add_checkpoint_arguments, default_checkpoint_dir, fingerprint, path_stamp, stop_on_termination,
 )
+from modsent.corpus import monolingual_lines, text_sources
 from modsent.lora import ATTENTION_QKV, LoraConfig, add_lora, merge_saved_lora, save_lora
 from modsent.progress import Progress
 from modsent.tokenizer import check_corpus, read_lines
@@ -205,27 +214,58 @@ def _corpus_stamp(corpus: Path) -> dict:
     return {"path": str(corpus.resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def tokenize_corpus(tokenizer, corpus: Path, out_dir: Path, fingerprint: str, separator: tuple[int, ...]) -> np.ndarray:
-    """The corpus as one flat token array (lines joined by `separator`), cached in `out_dir`."""
+def _corpus_lines(corpus: Path | dict) -> Iterator[str]:
+    """A text file's non-blank lines, or a monolingual spec's sources streamed up to its line cap."""
+    if isinstance(corpus, dict):
+        return monolingual_lines(corpus["sources"], corpus.get("max_sentences"))
+    return read_lines(corpus, 2**63 - 1)
+
+
+def _corpus_identity(corpus: Path | dict) -> object:
+    """What identifies the text: a file's stamp, or a spec with the stamps of its local files."""
+    if isinstance(corpus, dict):
+        return {"spec": corpus, "files": [path_stamp(s.path) for s in text_sources(corpus["sources"])
+                                          if s.format == "text"]}
+    return _corpus_stamp(corpus)
+
+
+def tokenize_corpus(tokenizer, lines: Iterable[str], out_dir: Path, fingerprint: str, separator: tuple[int, ...],
+                    max_tokens: int | None = None) -> tuple[np.ndarray, dict]:
+    """The text as one flat token array (lines joined by `separator`), cached in `out_dir`,
+    and its metadata (tokens "count", "lines" read, "complete": whether every line was read).
+
+    Lines stop at the one that brings the count to `max_tokens`, so a stream larger than
+    the run needs is neither read to its end nor stored.
+    """
     meta_path, data_path = out_dir / "tokens.json", out_dir / "tokens.bin"
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta["fingerprint"] == fingerprint:
-            return np.memmap(data_path, dtype=meta["dtype"], mode="r", shape=(meta["count"],))
+            return np.memmap(data_path, dtype=meta["dtype"], mode="r", shape=(meta["count"],)), meta
     dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max else np.int32
     out_dir.mkdir(parents=True, exist_ok=True)
-    count, lines = 0, read_lines(corpus, 2**63 - 1)
+    count, read, lines, complete = 0, 0, iter(lines), True
     with atomic_output(data_path) as tmp, tmp.open("wb") as out:
         while batch := [line for _, line in zip(range(10_000), lines)]:
             ids = tokenizer(batch, add_special_tokens=False)["input_ids"]
+            if max_tokens is not None:  # keep the lines up to the one that reaches max_tokens
+                ends = count + np.cumsum([len(seq) + len(separator) for seq in ids])
+                keep = int(np.searchsorted(ends, max_tokens)) + 1
+                if keep < len(ids) or ends[-1] >= max_tokens:
+                    ids = ids[:keep]
+                    complete = keep == len(batch) and next(lines, None) is None
             flat = np.fromiter((t for seq in ids for t in (*seq, *separator)), dtype=dtype)
             flat.tofile(out)
             count += len(flat)
-    meta = {"fingerprint": fingerprint, "dtype": np.dtype(dtype).name, "count": count}
+            read += len(ids)
+            if not complete:
+                break
+    meta = {"fingerprint": fingerprint, "dtype": np.dtype(dtype).name, "count": count, "lines": read,
+            "complete": complete}
     with atomic_output(meta_path) as tmp:
         tmp.write_text(json.dumps(meta), encoding="utf-8")
-    log.info("tokenised %s: %d tokens", corpus, count)
-    return np.memmap(data_path, dtype=dtype, mode="r", shape=(count,))
+    log.info("tokenised %d lines: %d tokens", read, count)
+    return np.memmap(data_path, dtype=dtype, mode="r", shape=(count,)), meta
 
 
 class ChunkBatches:
@@ -301,11 +341,14 @@ class AdaptationTrainer:
         return loss.detach()
 
 
-def _load_inputs(tokenizer_dir: Path, embeddings_path: Path, corpus: Path):
+def _load_inputs(tokenizer_dir: Path, embeddings_path: Path, corpus: Path | dict):
     """Read and check the small inputs, before the base model or any training."""
     from transformers import AutoTokenizer
 
-    check_corpus(corpus)
+    if isinstance(corpus, dict):
+        text_sources(corpus["sources"])
+    else:
+        check_corpus(corpus)
     if not tokenizer_dir.is_dir():
         raise FileNotFoundError(f"tokenizer directory not found: {tokenizer_dir}")
     if not embeddings_path.is_file():
@@ -332,7 +375,7 @@ def train_language_adapter(
     base_model: str | Path,
     tokenizer_dir: str | Path,
     embeddings_path: str | Path,
-    corpus: str | Path,
+    corpus: str | Path | dict,
     out_dir: str | Path,
     *,
     config: AdaptationConfig = AdaptationConfig(),
@@ -341,31 +384,43 @@ def train_language_adapter(
 ) -> Path:
     """Train the language's embeddings, LA LoRA and MLM head by MLM on `corpus`; write the LA module.
 
+    `corpus` is a text file or a monolingual spec {"sources": [...], "max_sentences": N or
+    None} (modsent.corpus), streamed; either is read until it holds steps x batch sequences.
     Checkpoints (and the tokenised corpus) live in `checkpoint_dir` (default: a sibling
     "<out_dir>.checkpoints"); a later call with the same inputs resumes there. The
     directory is removed after the module is written. Raises TrainingInterrupted after
     writing a checkpoint when SIGTERM arrives.
     """
-    tokenizer_dir, embeddings_path, corpus, out_dir = map(Path, (tokenizer_dir, embeddings_path, corpus, out_dir))
+    tokenizer_dir, embeddings_path, out_dir = map(Path, (tokenizer_dir, embeddings_path, out_dir))
+    corpus = dict(corpus) if isinstance(corpus, dict) else Path(corpus)
     tokenizer, weight = _load_inputs(tokenizer_dir, embeddings_path, corpus)
     chunk_format = ChunkFormat.of(tokenizer)
     if config.seq_len <= len(chunk_format.prefix) + len(chunk_format.suffix) + 1:
         raise ValueError(f"seq_len {config.seq_len} leaves no room for text between the special tokens")
     directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         config.result_settings(),
-        {"base_model": base_model, "corpus": corpus, "tokenizer": tokenizer_dir, "embeddings": embeddings_path}))
+        {"base_model": base_model, "corpus": json.dumps(_corpus_identity(corpus), sort_keys=True, default=str),
+         "tokenizer": tokenizer_dir, "embeddings": embeddings_path}))
     checkpoint_dir = directory.root
 
-    corpus_stamp = _corpus_stamp(corpus)
+    content = config.seq_len - len(chunk_format.prefix) - len(chunk_format.suffix)
+    budget = config.steps * config.batch_size * content  # one epoch of the run: more would never be read
     tokenizer_digest = _file_digest(tokenizer_dir / "tokenizer.json")
-    tokens = tokenize_corpus(tokenizer, corpus, checkpoint_dir / "data",
-                             hashlib.sha256(json.dumps([corpus_stamp, tokenizer_digest]).encode()).hexdigest(),
-                             chunk_format.suffix)
+    tokens, token_meta = tokenize_corpus(
+        tokenizer, _corpus_lines(corpus), checkpoint_dir / "data",
+        hashlib.sha256(json.dumps([_corpus_identity(corpus), tokenizer_digest, budget], default=str).encode()
+                       ).hexdigest(),
+        chunk_format.suffix, max_tokens=budget)
     batches = ChunkBatches(tokens, chunk_format, config.seq_len, config.batch_size, config.seed)
     if len(batches) == 0:
         raise ValueError(f"{corpus} holds {len(tokens)} tokens: too few for one sequence of {config.seq_len} tokens")
-    log.info("%d tokens -> %d chunks of %d tokens (%.2f epochs in %d steps)", len(tokens), len(batches),
-             config.seq_len, config.steps * config.batch_size / len(batches), config.steps)
+    corpus_record = {"lines": token_meta["lines"], "tokens": len(tokens), "chunks": len(batches),
+                     "epochs": round(config.steps * config.batch_size / len(batches), 3),
+                     "complete": token_meta["complete"]}
+    log.info("LA corpus: %d lines, %d tokens -> %d chunks of %d tokens; %d steps x %d = %.2f epochs over it (%s)",
+             corpus_record["lines"], len(tokens), len(batches), config.seq_len, config.steps, config.batch_size,
+             corpus_record["epochs"], "all the text given" if token_meta["complete"]
+             else "reading stopped at the sequences the steps use")
 
     seed_everything(config.seed)
     device = pick_device(device)
@@ -413,7 +468,7 @@ def train_language_adapter(
         la_config = {
             "base_model": str(base_model), "vocab_size": int(weight.shape[0]), "hidden_size": int(weight.shape[1]),
             "pad_token_id": chunk_format.pad_id, "mlm_head": "transform + bias; output projection tied to embeddings",
-            "steps": config.steps, "seconds": round(seconds, 1), "tokens_seen": tokens_seen,
+            "steps": config.steps, "seconds": round(seconds, 1), "tokens_seen": tokens_seen, "corpus": corpus_record,
             "device": device, "settings": config.result_settings(),
         }
         (tmp / "la_config.json").write_text(json.dumps(la_config, indent=2), encoding="utf-8")
@@ -461,7 +516,10 @@ def main(argv=None) -> None:
     p.add_argument("--base-model", required=True, help="sentence-transformers hub id or local directory")
     p.add_argument("--tokenizer", required=True, help="the language's tokenizer directory")
     p.add_argument("--embeddings", required=True, help="FOCUS embeddings.safetensors")
-    p.add_argument("--corpus", required=True)
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--corpus", help="a text file, one sentence a line")
+    text.add_argument("--corpus-spec", type=json.loads,
+                      help='JSON monolingual spec {"sources": [...], "max_sentences": N or null}, streamed')
     p.add_argument("--out", required=True)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--steps", type=int, default=AdaptationConfig.steps)
@@ -490,8 +548,8 @@ def main(argv=None) -> None:
         checkpoint_every=a.checkpoint_every, log_every=a.log_every, compile=a.compile, seed=a.seed,
     )
     with stop_on_termination():
-        train_language_adapter(a.base_model, a.tokenizer, a.embeddings, a.corpus, a.out, config=config,
-                               checkpoint_dir=a.checkpoint_dir, device=a.device)
+        train_language_adapter(a.base_model, a.tokenizer, a.embeddings, a.corpus or a.corpus_spec, a.out,
+                               config=config, checkpoint_dir=a.checkpoint_dir, device=a.device)
 
 
 if __name__ == "__main__":

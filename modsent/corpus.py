@@ -1,5 +1,9 @@
 """Monolingual text per language: the training text of the tokenizer, FOCUS and LA.
 
+The tokenizer and FOCUS read one file of up to ``max_sentences`` lines
+(results/corpus/{lang}.txt); LA streams the same sources itself under its own cap,
+``la_max_sentences`` (see modsent.adapt).
+
 A language's text comes from one or more sources, read in order until a sentence cap:
 local text files (plain or .gz/.xz/.bz2, one sentence or paragraph a line) or datasets
 on the HF hub, streamed (CC100: ``statmt/cc100``, parquet branch; MADLAD-400:
@@ -67,6 +71,14 @@ def monolingual_spec(config: dict, lang: str) -> dict:
     return {"sources": sources, "max_sentences": entry["max_sentences"]}
 
 
+def language_adaptation_spec(config: dict, lang: str) -> dict:
+    """What LA streams: the language's sources under LA's own line cap, `la_max_sentences`
+    (None: no cap; LA then stops once it has the sequences its steps use), not max_sentences."""
+    entries = config["data"]["monolingual"]
+    cap = entries.get(lang, entries.get("default", {})).get("la_max_sentences")
+    return {"sources": monolingual_spec(config, lang)["sources"], "max_sentences": cap}
+
+
 def _lines_of_text(text: str) -> Iterator[str]:
     for line in text.splitlines():
         line = line.strip()
@@ -109,29 +121,45 @@ def iter_sentences(source: TextSource) -> Iterator[str]:
             return
 
 
+def text_sources(sources: list[dict | TextSource]) -> list[TextSource]:
+    """The sources as TextSource, checked before any streaming: at least one, local files exist."""
+    sources = [s if isinstance(s, TextSource) else TextSource(**s) for s in sources]
+    if not sources:
+        raise ValueError("no monolingual text source given")
+    for source in sources:
+        if source.format == "text" and not Path(source.path).is_file():
+            raise FileNotFoundError(f"monolingual text file not found: {source.path}")
+    return sources
+
+
+def monolingual_lines(sources: list[dict | TextSource], max_sentences: int | None = None) -> Iterator[str]:
+    """The lines of `sources`, in order, each source up to its own cap, all up to `max_sentences`
+    (None: every line); streamed, nothing is held. Logs each source's count as it ends."""
+    sources = text_sources(sources)
+    taken = 0
+    for source in sources:
+        before = taken
+        for line in iter_sentences(source):
+            if max_sentences is not None and taken >= max_sentences:
+                break
+            yield line
+            taken += 1
+        log.info("%s: %d lines", source.describe(), taken - before)
+        if max_sentences is not None and taken >= max_sentences:
+            return
+
+
 def write_monolingual_corpus(sources: list[dict | TextSource], out_path: str | Path, *, max_sentences: int) -> int:
     """Write up to `max_sentences` lines from `sources` (in order) to `out_path`; return the count.
 
     Raises ValueError when the sources hold no text at all: every later stage needs some.
     """
-    sources = [s if isinstance(s, TextSource) else TextSource(**s) for s in sources]
-    if not sources:
-        raise ValueError("no monolingual text source given")
-    for source in sources:  # fail on a missing local file before streaming anything
-        if source.format == "text" and not Path(source.path).is_file():
-            raise FileNotFoundError(f"monolingual text file not found: {source.path}")
+    sources = text_sources(sources)  # fail on a missing local file before streaming anything
     written = 0
     with atomic_output(out_path) as tmp, tmp.open("w", encoding="utf-8") as out:
-        for source in sources:
-            before = written
-            for line in iter_sentences(source):
-                if written >= max_sentences:
-                    break
-                out.write(line + "\n")
-                written += 1
-            log.info("%s: %d lines", source.describe(), written - before)
-            if written >= max_sentences:
-                break
+        for line in monolingual_lines(sources, max_sentences):
+            out.write(line + "\n")
+            written += 1
         if written == 0:
             raise ValueError(
                 f"empty monolingual corpus for {out_path}: the sources "

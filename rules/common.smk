@@ -8,7 +8,7 @@ import yaml
 from snakemake.utils import update_config
 
 from modsent.config import apply_nested_overrides, default_config_path, validate_config
-from modsent.corpus import monolingual_spec
+from modsent.corpus import language_adaptation_spec, monolingual_spec
 from modsent.encoder import get_variant, modules_needed
 from modsent.evaluate import open_dataset, scoring_units
 from modsent.languages import get_language

@@ -66,7 +66,9 @@ rule focus_embeddings:
         " --out {output} > {log} 2>&1"
 
 
-# The costliest stage (paper: 20 h per language on an A100). Checkpoints go to
+# The costliest stage (paper: 20 h per language on an A100). LA streams the language's
+# sources under its own cap (data.monolingual.*.la_max_sentences), not the tokenizer's
+# 10M-line file; its log says how many epochs over that text the run makes. Checkpoints go to
 # results/checkpoints/la/{lang}, which no rule declares: Snakemake deletes the outputs of a
 # failed job (a Slurm time limit sends SIGTERM; the job writes a checkpoint and exits 143),
 # but not this directory, so running the workflow again (or --retries) resumes there.
@@ -76,13 +78,14 @@ rule train_language_adapter:
         base=model_input(config["base_model"], TINY_ENCODER),
         tokenizer="results/modules/{lang}/tokenizer",
         focus="results/modules/{lang}/focus",
-        corpus="results/corpus/{lang}.txt",
+        text=monolingual_text_files,
     output:
         directory("results/modules/{lang}/la"),
     log:
         "logs/specialize/{lang}/la.log",
     params:
         base_model=base_model_param,
+        corpus=lambda wc: json.dumps(language_adaptation_spec(config, wc.lang)),
         checkpoints="results/checkpoints/la/{lang}",
         settings=LANGUAGE_ADAPTATION_ARGS,
     threads: threads_for("train_language_adapter", 8)
@@ -92,6 +95,6 @@ rule train_language_adapter:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.adapt --base-model {params.base_model:q} --tokenizer {input.tokenizer}"
-        " --embeddings {input.focus}/embeddings.safetensors --corpus {input.corpus}"
+        " --embeddings {input.focus}/embeddings.safetensors --corpus-spec {params.corpus:q}"
         " --checkpoint-dir {params.checkpoints} {params.settings} --threads {threads}"
         " --out {output} > {log} 2>&1"

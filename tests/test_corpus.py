@@ -105,3 +105,105 @@ def test_cli(tmp_path):
     out = tmp_path / "out.txt"
     main(["--spec", json.dumps({"sources": [{"path": str(source)}], "max_sentences": 2}), "--out", str(out)])
     assert out.read_text(encoding="utf-8") == "a\nb\n"
+
+
+# --- language adaptation reads its own, streamed corpus ----------------------------------
+
+GERMAN = ["der hund läuft schnell über die grüne wiese", "die katze schläft auf dem warmen sofa",
+          "ein kind liest ein spannendes buch im garten", "wir trinken morgens kaffee in der küche"]
+
+
+@pytest.fixture(scope="module")
+def la_inputs(tmp_path_factory, tiny_encoder):
+    """Two text sources of a language, its tokenizer and random embeddings for it."""
+    import torch
+    from safetensors.torch import save_file
+
+    from modsent.tokenizer import train_tokenizer
+
+    root = tmp_path_factory.mktemp("la-corpus")
+    first, second = root / "cc.txt", root / "madlad.txt.gz"
+    first.write_text("\n".join(GERMAN * 10) + "\n", encoding="utf-8")
+    with gzip.open(second, "wt", encoding="utf-8") as f:
+        f.write("\n".join(f"{line} nummer {i}" for i, line in enumerate(GERMAN * 500)) + "\n")
+    tokenizer = train_tokenizer(tiny_encoder, first, root / "tokenizer", vocab_size=100)
+    embeddings = root / "embeddings.safetensors"
+    save_file({"weight": torch.randn(100, 32, generator=torch.Generator().manual_seed(0)) * 0.02}, str(embeddings))
+    return {"base": tiny_encoder, "tokenizer": tokenizer, "embeddings": embeddings, "sources": [
+        {"path": str(first)}, {"path": str(second)}]}
+
+
+def _la(la_inputs, out, spec, config, **kwargs):
+    from modsent.adapt import train_language_adapter
+
+    return train_language_adapter(la_inputs["base"], la_inputs["tokenizer"], la_inputs["embeddings"], spec, out,
+                                  config=config, device="cpu", **kwargs)
+
+
+def test_la_streams_its_sources_and_logs_its_epochs(la_inputs, tmp_path, caplog):
+    """LA reads past the first source (no tokenizer-corpus copy), stops once it has the
+    sequences its steps use, and says how many epochs over that text it makes."""
+    from modsent.adapt import AdaptationConfig
+
+    caplog.set_level("INFO", logger="modsent")
+    config = AdaptationConfig(steps=20, batch_size=4, seq_len=24, checkpoint_every=100)
+    out = _la(la_inputs, tmp_path / "la", {"sources": la_inputs["sources"], "max_sentences": None}, config)
+    corpus = json.loads((out / "la_config.json").read_text())["corpus"]
+    assert 40 < corpus["lines"] < 400 and not corpus["complete"]  # into the second source, not to its end
+    assert corpus["chunks"] == 80 and corpus["epochs"] == 1.0  # 20 steps x 4 sequences of 22 text tokens
+    assert "epochs over it (reading stopped at the sequences the steps use)" in caplog.text
+    # a line cap of its own: all of those lines, several epochs over them
+    capped = _la(la_inputs, tmp_path / "capped", {"sources": la_inputs["sources"], "max_sentences": 12},
+                 AdaptationConfig(steps=20, batch_size=4, seq_len=24, checkpoint_every=100))
+    corpus = json.loads((capped / "la_config.json").read_text())["corpus"]
+    assert corpus["lines"] == 12 and corpus["complete"] and corpus["epochs"] > 1
+    assert f"{corpus['epochs']:.2f} epochs over it (all the text given)" in caplog.text
+
+
+def test_la_resumes_exactly_on_a_streamed_corpus(la_inputs, tmp_path, monkeypatch, caplog):
+    import os
+    import signal
+
+    import torch
+    from safetensors.torch import load_file
+
+    from modsent import adapt
+    from modsent.adapt import AdaptationConfig, TrainingInterrupted
+
+    spec = {"sources": la_inputs["sources"], "max_sentences": 300}
+    config = AdaptationConfig(steps=10, batch_size=4, seq_len=24, learning_rate=1e-3, checkpoint_every=4, seed=5)
+    step, calls = adapt.AdaptationTrainer.step, []
+
+    def terminated_at_step_6(self, input_ids):
+        calls.append(1)
+        if len(calls) == 6:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return step(self, input_ids)
+
+    torch.set_num_threads(1)
+    with monkeypatch.context() as patch:
+        patch.setattr(adapt.AdaptationTrainer, "step", terminated_at_step_6)
+        with pytest.raises(TrainingInterrupted):
+            _la(la_inputs, tmp_path / "la", spec, config, checkpoint_dir=tmp_path / "ckpt")
+    assert (tmp_path / "ckpt" / "data" / "tokens.bin").is_file() and not (tmp_path / "la").exists()
+    caplog.set_level("INFO", logger="modsent")
+    resumed = _la(la_inputs, tmp_path / "la", spec, config, checkpoint_dir=tmp_path / "ckpt")
+    assert "resumed from step 6" in caplog.text
+    reference = _la(la_inputs, tmp_path / "reference", spec, config)
+    for name in ("embeddings.safetensors", "lora.safetensors", "mlm_head.safetensors"):
+        a, b = load_file(str(resumed / name)), load_file(str(reference / name))
+        assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in b), name
+    assert json.loads((resumed / "la_config.json").read_text())["corpus"] == \
+        json.loads((reference / "la_config.json").read_text())["corpus"]
+
+
+def test_la_spec_has_its_own_cap_and_the_same_sources():
+    from modsent.corpus import language_adaptation_spec
+
+    source = {"format": "text", "path": "modsent/resources/tiny/corpus/{lang}.txt"}
+    config = _config({"default": {"sources": [source], "max_sentences": 100},
+                      "de": {"sources": [source], "max_sentences": 100, "la_max_sentences": 5000}})
+    for lang, cap in (("de", 5000), ("fr", None)):  # no cap of its own: LA stops at what its steps use
+        spec = language_adaptation_spec(config, lang)
+        assert spec == {"sources": monolingual_spec(config, lang)["sources"], "max_sentences": cap}
+        assert monolingual_spec(config, lang)["max_sentences"] == 100  # the tokenizer's and FOCUS's cap
