@@ -50,6 +50,8 @@ def _edit(path):
 def test_editing_an_evaluation_file_reruns_its_texts_and_score_jobs(tmp_path, dataset, folder, edited, lang, unit):
     data = tmp_path / "data" / folder
     shutil.copytree(TINY_EVAL / folder, data)
+    for path in data.iterdir():  # older than the outputs below, however fresh the checkout is
+        os.utime(path, (time.time() - 1000, time.time() - 1000))
     evaluation = default_config()["evaluation"]
     evaluation["datasets"] = {dataset: {"format": "raw", "path": str(data)}}
     work = tmp_path / "work"
