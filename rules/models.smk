@@ -17,8 +17,8 @@ rule build_tiny_encoder:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.tiny_models encoder --corpus {input.corpus} --out {output} {params.size}"
-        " --seed {params.seed} > {log} 2>&1"
+        "python -m modsent.tiny_models encoder --corpus {input.corpus:q} --out {output:q} {params.size}"
+        " --seed {params.seed} > {log:q} 2>&1"
 
 
 rule build_tiny_nllb:
@@ -37,5 +37,5 @@ rule build_tiny_nllb:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.tiny_models nllb --corpus {input.corpus} --out {output} {params.size}"
-        " --seed {params.seed} > {log} 2>&1"
+        "python -m modsent.tiny_models nllb --corpus {input.corpus:q} --out {output:q} {params.size}"
+        " --seed {params.seed} > {log:q} 2>&1"
