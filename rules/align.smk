@@ -26,9 +26,9 @@ rule train_alignment_adapter:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
-        " --store results/modules --pivot {params.pivot} {params.views} {params.settings}"
+        " --store results/modules --pivot {params.pivot:q} {params.views} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
-        " --out {output} > {log} 2>&1"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 # Table 3's all-pair alignment: the other side of each pair is in a random language
@@ -47,8 +47,8 @@ rule train_alignment_adapter_allpair:
         base_model=base_model_param,
         pivot=PIVOT,
         views=lambda wc: alignment_view_args(wc.lang, "allpair"),
-        partners=lambda wc: " ".join(
-            f"--partner-parallel {other}=results/train/{other}/parallel.tsv" for other in allpair_partners(wc.lang)
+        partners=lambda wc: shlex.join(
+            f"--partner-parallel={other}=results/train/{other}/parallel.tsv" for other in allpair_partners(wc.lang)
         ),
         checkpoints="results/checkpoints/cla/{lang}/allpair",
         settings=ALIGNMENT_ARGS,
@@ -59,6 +59,6 @@ rule train_alignment_adapter_allpair:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind allpair --base-model {params.base_model:q}"
-        " --store results/modules --pivot {params.pivot} {params.views} {params.partners} {params.settings}"
+        " --store results/modules --pivot {params.pivot:q} {params.views} {params.partners} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
-        " --out {output} > {log} 2>&1"
+        " --out {output:q} > {log:q} 2>&1"

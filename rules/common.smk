@@ -98,7 +98,9 @@ TINY_NLLB = "results/models/tiny-nllb-ct2"
 
 def tiny_size_args():
     """--hidden-size ... options of the tiny builders, from config['tiny_models']."""
-    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in config["tiny_models"].items() if k != "corpus")
+    return shlex.join(
+        [f"--{k.replace('_', '-')}={v}" for k, v in config["tiny_models"].items() if k != "corpus"]
+    )
 
 
 # ---------------------------------------------------------------- translate (rules/translate.smk)
@@ -267,7 +269,7 @@ def alignment_inputs(lang, kind):
 
 
 def alignment_view_args(lang, kind):
-    return " ".join(f"--{view} {path}" for view, path in alignment_views(lang, kind).items())
+    return shlex.join([f"--{view}={path}" for view, path in alignment_views(lang, kind).items()])
 
 
 def allpair_partners(lang):

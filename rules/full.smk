@@ -15,7 +15,7 @@ rule train_full_baseline:
     params:
         base_model=base_model_param,
         pivot=PIVOT,
-        mono=lambda wc: " ".join(f"{lang}=results/train/{lang}/mono.tsv" for lang in full_languages(wc.variant)),
+        mono=lambda wc: shlex.join(f"{lang}=results/train/{lang}/mono.tsv" for lang in full_languages(wc.variant)),
         start=lambda wc: "--start-from results/full/full_m" if wc.variant == "full_mc" else "",
         checkpoints="results/checkpoints/full/{variant}",
         settings=FULL_ARGS,
@@ -26,6 +26,6 @@ rule train_full_baseline:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.full --variant {wildcards.variant} --base-model {params.base_model:q}"
-        " --pivot {params.pivot} --mono {params.mono} {params.start} {params.settings}"
+        " --pivot {params.pivot:q} --mono {params.mono} {params.start} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
-        " --out {output} > {log} 2>&1"
+        " --out {output:q} > {log:q} 2>&1"

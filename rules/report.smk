@@ -18,8 +18,8 @@ rule aggregate_scores:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.aggregate --scores {input} --skipped-json {params.skipped:q}"
-        " --out {output.scores} --out-skipped {output.skipped} > {log} 2>&1"
+        "python -m modsent.aggregate --scores {input:q} --skipped-json {params.skipped:q}"
+        " --out {output.scores:q} --out-skipped {output.skipped:q} > {log:q} 2>&1"
 
 
 rule render_tables:
@@ -39,8 +39,8 @@ rule render_tables:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.tables --scores {input.scores} --skipped {input.skipped}"
-        " --out-dir results/tables > {log} 2>&1"
+        "python -m modsent.tables --scores {input.scores:q} --skipped {input.skipped:q}"
+        " --out-dir results/tables > {log:q} 2>&1"
 
 
 rule plot_scores:
@@ -61,4 +61,4 @@ rule plot_scores:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.plots --scores {input} --out-dir {output} > {log} 2>&1"
+        "python -m modsent.plots --scores {input:q} --out-dir {output:q} > {log:q} 2>&1"

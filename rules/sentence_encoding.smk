@@ -24,9 +24,9 @@ rule train_sentence_encoder:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.sentence_encoding --base-model {params.base_model:q} --language-dir {params.language_dir}"
+        "python -m modsent.sentence_encoding --base-model {params.base_model:q} --language-dir {params.language_dir:q}"
         " --checkpoint-dir {params.checkpoints:q}"
-        " --data {input.data} {params.settings} --out {output} > {log} 2>&1"
+        " --data {input.data:q} {params.settings} --out {output:q} > {log:q} 2>&1"
 
 
 # Mod_m w/o LA: the SE adapter trained directly on the base model, with its tokenizer.
@@ -50,7 +50,7 @@ rule train_sentence_encoder_no_la:
     shell:
         "python -m modsent.sentence_encoding --base-model {params.base_model:q}"
         " --checkpoint-dir {params.checkpoints:q}"
-        " --data {input.data} {params.settings} --out {output} > {log} 2>&1"
+        " --data {input.data:q} {params.settings} --out {output:q} > {log:q} 2>&1"
 
 
 rule module_sizes:
@@ -69,5 +69,5 @@ rule module_sizes:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.module_sizes --base-model {params.base_model:q} --out {output} {input.modules}"
-        " > {log} 2>&1"
+        "python -m modsent.module_sizes --base-model {params.base_model:q} --out {output:q} {input.modules:q}"
+        " > {log:q} 2>&1"

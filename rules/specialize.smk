@@ -18,7 +18,7 @@ rule monolingual_corpus:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.corpus --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python -m modsent.corpus --spec {params.spec:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule train_tokenizer:
@@ -39,7 +39,7 @@ rule train_tokenizer:
         "../envs/modsent.yaml"
     shell:
         "RAYON_NUM_THREADS={threads} python -m modsent.tokenizer --base-model {params.base_model:q}"
-        " --corpus {input.corpus} {params.settings} --out {output} > {log} 2>&1"
+        " --corpus {input.corpus:q} {params.settings} --out {output:q} > {log:q} 2>&1"
 
 
 rule focus_embeddings:
@@ -61,9 +61,9 @@ rule focus_embeddings:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.focus --base-model {params.base_model:q} --tokenizer {input.tokenizer}"
-        " --corpus {input.corpus} {params.settings} --threads {threads} --seed {params.seed}"
-        " --out {output} > {log} 2>&1"
+        "python -m modsent.focus --base-model {params.base_model:q} --tokenizer {input.tokenizer:q}"
+        " --corpus {input.corpus:q} {params.settings} --threads {threads} --seed {params.seed}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 # The costliest stage (paper: 20 h per language on an A100). LA streams the language's
@@ -94,7 +94,7 @@ rule train_language_adapter:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.adapt --base-model {params.base_model:q} --tokenizer {input.tokenizer}"
-        " --embeddings {input.focus}/embeddings.safetensors --corpus-spec {params.corpus:q}"
-        " --checkpoint-dir {params.checkpoints} {params.settings} --threads {threads}"
-        " --out {output} > {log} 2>&1"
+        "python -m modsent.adapt --base-model {params.base_model:q} --tokenizer {input.tokenizer:q}"
+        " --embeddings {input.focus:q}/embeddings.safetensors --corpus-spec {params.corpus:q}"
+        " --checkpoint-dir {params.checkpoints:q} {params.settings} --threads {threads}"
+        " --out {output:q} > {log:q} 2>&1"

@@ -22,7 +22,7 @@ rule prepare_paraphrase_source:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.paraphrase --name {wildcards.dataset} {params.args} --seed {params.seed}"
-        " --out {output} > {log} 2>&1"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule convert_nllb:
@@ -42,7 +42,7 @@ rule convert_nllb:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.translate convert --model {params.model:q} {params.quantization}"
-        " --out {output} > {log} 2>&1"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule translate_shard:
@@ -72,10 +72,10 @@ rule translate_shard:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.translate shard --source {input.source} --model {input.model}"
-        " --lang {wildcards.lang} --source-lang {params.pivot} --shard {wildcards.shard} --num-shards {params.shards}"
+        "python -m modsent.translate shard --source {input.source:q} --model {input.model:q}"
+        " --lang {wildcards.lang} --source-lang {params.pivot:q} --shard {wildcards.shard} --num-shards {params.shards}"
         " --checkpoint-dir {params.checkpoints:q}"
-        " {params.decoding} --threads {threads} --out {output} > {log} 2>&1"
+        " {params.decoding} --threads {threads} --out {output:q} > {log:q} 2>&1"
 
 
 rule gather_translations:
@@ -94,8 +94,8 @@ rule gather_translations:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.translate gather --source {input.source} --shards {input.shards}"
-        " --out {output} > {log} 2>&1"
+        "python -m modsent.translate gather --source {input.source:q} --shards {input.shards:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule training_views:
@@ -115,5 +115,5 @@ rule training_views:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.training_views --lang {wildcards.lang} --pivot {params.pivot} {params.args}"
-        " --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m modsent.training_views --lang {wildcards.lang} --pivot {params.pivot:q} {params.args}"
+        " --out-dir {params.out_dir:q} > {log:q} 2>&1"
