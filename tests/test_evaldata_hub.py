@@ -77,6 +77,18 @@ def test_stsb_hub_layout_with_korsts_dev_split(tmp_path):
     np.testing.assert_allclose(ds.load("en", "ko").scores, [2.0, 3.0])
 
 
+def test_stsb_hub_language_with_a_row_missing_fails_naming_both_configs(tmp_path):
+    names = ("sentence1", "sentence2", "similarity_score")
+    spec = hub_repo(tmp_path / "stsb", {
+        "en": {"test": pairs(("A.", "B.", 1.0), ("C.", "D.", 3.0), names=names)},
+        "de": {"test": pairs(("C-de.", "D-de.", 3.0), names=names)},
+    })
+    ds = get_dataset("stsb", spec, ["en", "de"])
+    assert ds.local_files(["de"]) == [str(tmp_path / "stsb")]  # the local copy is the jobs' input
+    with pytest.raises(DataFormatError, match=r"stsb\[de\] has 1 rows but .*stsb\[en\] has 2"):
+        ds.load("de", "en")
+
+
 def test_sick_hub_english_with_hub_and_raw_translations(tmp_path):
     # RobZamp/sick names the key column "id"; maximedb/sick_nl and sdadas/sick_pl "pair_ID"
     names = ("id", "sentence_A", "sentence_B", "relatedness_score")
