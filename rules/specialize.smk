@@ -21,6 +21,9 @@ rule monolingual_corpus:
         "python -m modsent.corpus --spec {params.spec:q} --out {output:q} > {log:q} 2>&1"
 
 
+# WordPiece learning holds one count per distinct word, ~1.1 KB each at its peak (measured:
+# benchmarks/tokenizer/README.md), whatever the number of lines: 16 GB covers ~14M distinct
+# words, above what 10M lines of web text hold.
 rule train_tokenizer:
     input:
         base=model_input(config["base_model"], TINY_ENCODER),
@@ -34,7 +37,7 @@ rule train_tokenizer:
         settings=_cli_options(config["tokenizer"], ["vocab_size", "max_sentences"]),
     threads: threads_for("train_tokenizer", 4)
     resources:
-        **resources_for("train_tokenizer", mem_mb=32000, runtime=180),
+        **resources_for("train_tokenizer", mem_mb=16000, runtime=180),
     conda:
         "../envs/modsent.yaml"
     shell:
