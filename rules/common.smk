@@ -345,8 +345,8 @@ EMBED_ARGS = shlex.join([
 ])
 EMBED_COMMAND = (
     "python -m modsent.evaluate embed --texts-dir results/eval/texts/{wildcards.dataset}"
-    " --languages {params.languages} --variants {params.variants} --out-root {params.out_root}"
-    " --base-model {params.base_model:q} {params.settings} > {log} 2>&1"
+    " --languages {params.languages} --variants {params.variants} --out-root {params.out_root:q}"
+    " --base-model {params.base_model:q} {params.settings} > {log:q} 2>&1"
 )
 
 

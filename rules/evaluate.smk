@@ -26,7 +26,7 @@ rule eval_texts:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.evaluate texts --dataset {wildcards.dataset} --spec {params.spec:q}"
-        " --lang {wildcards.lang} --out {output} > {log} 2>&1"
+        " --lang {wildcards.lang} --out {output:q} > {log:q} 2>&1"
 
 
 rule embed_texts:
