@@ -17,6 +17,9 @@ rule eval_texts:
         "results/eval/texts/{dataset}/{lang}.txt",
     log:
         "logs/eval/texts/{dataset}/{lang}.log",
+    # First of all jobs: they read and check every evaluation file, so broken data fails the run
+    # before any model is built or trained.
+    priority: 10
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
     threads: threads_for("eval_texts", 1)

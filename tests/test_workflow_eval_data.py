@@ -69,3 +69,26 @@ def test_editing_an_evaluation_file_reruns_its_texts_and_score_jobs(tmp_path, da
     _edit(data / edited)
     assert planned(texts, "eval_texts") == ["eval_texts"]
     assert planned(score, "score_unit") == ["score_unit"]
+
+
+@pytest.mark.slow
+def test_unaligned_flores_fails_the_run_before_any_other_job(tmp_path):
+    """The texts jobs run first and check the bitext alignment: the run stops there, naming
+    both files and their line counts, before a model is built or trained."""
+    data = tmp_path / "data" / "flores200"
+    shutil.copytree(TINY_EVAL / "flores200", data)
+    german = data / "deu_Latn.devtest"
+    lines = german.read_text(encoding="utf-8").splitlines(keepends=True)
+    german.write_text("".join(lines[:-1]), encoding="utf-8")
+    evaluation = default_config()["evaluation"]
+    evaluation["datasets"] = {"flores": {"format": "raw", "path": str(data)}}
+    work = tmp_path / "work"
+    config = write_config(work, evaluation=evaluation, variants=["base", "mod_m"])
+    proc = run_snakemake(work, config, "--cores", "1", check=False, timeout=1800)
+    assert proc.returncode != 0
+    started = {line.split()[-1].rstrip(":") for line in (proc.stdout + proc.stderr).splitlines()
+               if line.startswith(("rule ", "localrule "))}
+    assert started == {"eval_texts"}
+    logs = "".join(p.read_text() for p in (work / "logs" / "eval" / "texts" / "flores").glob("*.log"))
+    assert f"{german} has {len(lines) - 1} lines but " in logs  # and the file it was compared with
+    assert f".devtest has {len(lines)}; bitext files must be line-aligned" in logs
