@@ -218,9 +218,9 @@ class STS17(PairScoreDataset):
             gold = [_score(v, f"{gold_path}:{i}", self.scale) for i, v in enumerate(read_lines(gold_path), start=1)]
             if len(gold) != len(records):
                 problem = f"{gold_path}: {len(gold)} scores but {path} has {len(records)} pairs"
-                scored = [line for line, fields in records[len(gold):] if len(fields) == 3 and fields[2].strip()]
                 if not track.unscored_tail or len(gold) > len(records):
                     raise DataFormatError(problem + "; a gold file has one score per pair")
+                scored = [line for line, fields in records[len(gold):] if len(fields) == 3 and fields[2].strip()]
                 if scored:
                     raise DataFormatError(f"{problem}: only unscored pairs may follow the gold's, but line "
                                           f"{scored[0]} has a score")
