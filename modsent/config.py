@@ -201,6 +201,12 @@ def _normalise_monolingual(config: dict) -> None:
             errors.append(f"{where}: a second entry for {lang} ({language.name})")
         else:
             normalised[lang] = entry
+    for lang in config["languages"]:  # "{nllb}" in a path has no value for a language NLLB-200 lacks
+        key = lang if lang in normalised else "default"
+        sources = normalised.get(key, {}).get("sources", [])
+        if not get_language(lang).nllb and any("{nllb}" in str(value) for s in sources for value in s.values()):
+            errors.append(f"config['data']['monolingual'][{key!r}]: a source uses {{nllb}}, but NLLB-200 has no "
+                          f"code for {lang} ({get_language(lang).name}); give {lang} an entry of its own")
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     config["data"]["monolingual"] = normalised

@@ -138,6 +138,13 @@ def test_a_language_nllb_lacks_is_usable_with_provided_translations(tmp_path):
         validate_config(_config(tmp_path, languages=["en", "de", "fr", "la"]))
     with pytest.raises(ConfigError, match="unknown language code 'qqq'"):
         validate_config(_config(tmp_path, languages=["en", "de", "fr", "qqq"]))
+    # its monolingual text cannot be found by an NLLB code
+    config = _config(tmp_path, languages=["en", "de", "fr", "la"])
+    config["data"]["provided_translations"]["la"] = dict(xnli)
+    config["data"]["monolingual"]["default"] = _text_source(tmp_path / "{nllb}.txt")
+    with pytest.raises(ConfigError, match=r"\['default'\]: a source uses \{nllb\}, but NLLB-200 has no code for la "
+                                          r"\(Latin\); give la an entry of its own"):
+        validate_config(config)
 
 
 def test_resource_keys_must_name_rules():
