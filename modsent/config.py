@@ -98,7 +98,7 @@ def _check_languages(config: dict) -> None:
         raise ConfigError(
             f"invalid configuration: the pivot language {config['pivot']!r} must be in config['languages']"
         )
-    # One spelling everywhere (paths, wildcards, tables): ISO 639-1 where it exists, else NLLB.
+    # One spelling everywhere (paths, wildcards, tables): ISO 639-1 where it exists, else NLLB, else ISO 639-3.
     config["languages"] = [lang.code for lang in codes]
     config["pivot"] = get_language(config["pivot"]).code
 
