@@ -22,7 +22,8 @@ Kinds (the grid's Mod_mc-pp, -pl, -jt, Mod_c-jt and the all-pair row of Table 3)
 The frozen side never changes, so each of its texts is embedded once up front (eval
 mode, no_grad, texts sorted by length: no padding waste), the same vectors a per-step
 forward would give; the loop then runs only X's side, tokenised once and bucketed by
-length, and reads the loss back only every 100 steps (OptimizerSteps).
+length, and reads the loss back only every 100 steps (OptimizerSteps). Resumable like SE:
+checkpoints every `checkpoint_every` steps and on SIGTERM (modsent.checkpoint).
 Output: `adapter.safetensors` + `adapter_config.json` (adapters' format, safetensors,
 never a pickle) and `cla_config.json` (seconds, steps, pairs, parameters, settings).
 """

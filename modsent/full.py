@@ -14,6 +14,8 @@ so an epoch is one pass over the pairs whatever the number of languages (the pap
 600K per epoch): each pair is drawn in one language (full_m) or one language per side
 (full_c), redrawn every epoch. The model keeps the base model's architecture (e.g. LaBSE's CLS pooling + dense).
 Output: a sentence-transformers directory (safetensors) + full_config.json.
+Resumable like SE (modsent.checkpoint): every parameter, the optimizer and the RNGs every
+`checkpoint_every` steps, on SIGTERM and, for full_mc, at the end of its monolingual stage.
 """
 
 from __future__ import annotations

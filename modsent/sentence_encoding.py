@@ -9,7 +9,10 @@ Without `language_dir` the SE trains on the base model itself (Mod_m w/o LA).
 
 The loop is lean on purpose: texts are tokenised once into flat arrays, batches are
 bucketed by length (padding waste), every text of a batch goes through one forward,
-and the loss is read back only every `LOG_EVERY` steps (no per-step host sync).
+and the loss is read back only every `LOG_EVERY` steps (no per-step host sync), logged
+with the rate and the time left. Every batch of the run is drawn up front, so batch i is
+a function of i and a run resumed from a checkpoint (modsent.checkpoint; SE, CLA and Full
+alike) ends with the weights of an uninterrupted run.
 
 Output directory: lora.safetensors + lora_config.json (modsent.lora format, module names
 relative to the bare encoder) and se_config.json (seconds, steps, pairs, pooling, ...).

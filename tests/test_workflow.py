@@ -169,3 +169,31 @@ def test_a_language_adapter_killed_by_sigterm_resumes_when_the_workflow_is_rerun
     run_snakemake(tmp_path, config, target, timeout=1200)
     assert f"resumed from step {stopped_at}" in log.read_text()
     assert (tmp_path / target / "lora.safetensors").is_file()
+
+
+def test_a_sentence_encoder_killed_by_sigterm_resumes_when_the_workflow_is_rerun(tmp_path):
+    """The same for SE (CLA and Full share its checkpoints): killed mid-run under Snakemake,
+    the rerun resumes from the step of the SIGTERM and removes the checkpoint when done."""
+    se = {**default_config()["sentence_encoding"], "epochs": 300}
+    config = write_config(tmp_path, languages=["en"], variants=["mod_m"], sentence_encoding=se)
+    target, log = "results/modules/en/se", tmp_path / "logs" / "sentence_encoding" / "en" / "se.log"
+    checkpoints = tmp_path / "results/checkpoints/se/en"
+    driver = subprocess.Popen(snakemake_command(tmp_path, config, target), env=snakemake_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 900
+        while not (log.is_file() and " step 100/" in log.read_text()):
+            assert driver.poll() is None and time.monotonic() < deadline, "SE never reached step 100"
+            time.sleep(0.1)
+        os.kill(_job_process(tmp_path, "modsent.sentence_encoding"), signal.SIGTERM)
+        output = driver.communicate(timeout=300)[0]
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode != 0, output
+    assert not (tmp_path / target).exists(), "the killed job left an output that looks complete"
+    stopped_at = int((checkpoints / "latest").read_text().split("-")[1])
+    assert stopped_at >= 100
+    run_snakemake(tmp_path, config, target, timeout=1200)
+    assert f"resumed from step {stopped_at} " in log.read_text()
+    assert (tmp_path / target / "lora.safetensors").is_file() and not checkpoints.exists()
