@@ -22,16 +22,27 @@ def read_scores(path: str | Path) -> list[dict]:
     return rows
 
 
+# One row per key: the output order is then a function of the rows alone, not of the order
+# (or the split into per-unit, per-variant-group files) of the inputs.
+ROW_KEY = ("variant", "dataset", "setting", "metric", "unit")
+
+
 def aggregate_scores(score_files, out_csv: str | Path) -> int:
-    """Concatenate per-unit score files into one long-format CSV; return the row count."""
-    rows = []
+    """Concatenate score files into one long-format CSV sorted by ROW_KEY; return the row count.
+    A row key found twice (a variant scored in two files) is an error naming both files."""
+    rows, source = [], {}
     for path in score_files:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
             if tuple(reader.fieldnames or ()) != SCORE_COLUMNS:
                 raise ValueError(f"{path}: expected columns {SCORE_COLUMNS}, found {reader.fieldnames}")
-            rows.extend(reader)
-    rows.sort(key=lambda r: (r["variant"], r["dataset"], r["setting"], r["metric"], r["unit"]))
+            for row in reader:
+                key = tuple(row[c] for c in ROW_KEY)
+                if key in source:
+                    raise ValueError(f"{path}: the score {dict(zip(ROW_KEY, key))} is also in {source[key]}")
+                source[key] = path
+                rows.append(row)
+    rows.sort(key=lambda r: tuple(r[c] for c in ROW_KEY))
     with atomic_output(out_csv) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=SCORE_COLUMNS)

@@ -305,11 +305,12 @@ def score_variants(dataset, unit: str, variants, texts_dir, roots, *, pivot: str
     return rows
 
 
-def score_job(dataset_name: str, spec: dict, languages, unit: str, variants, texts_dir, roots,
+def score_job(dataset_name: str, spec: dict, languages, units, variants, texts_dir, roots,
               out: str | Path, *, pivot: str = "en", seed: int = 0) -> list[dict]:
-    """Score one unit for every variant and write the long-format rows to `out`."""
+    """Score some units for every variant and write the long-format rows to `out`."""
     dataset = open_dataset(dataset_name, spec, languages)
-    rows = score_variants(dataset, unit, variants, texts_dir, roots, pivot=pivot, seed=seed)
+    rows = [row for unit in units
+            for row in score_variants(dataset, unit, variants, texts_dir, roots, pivot=pivot, seed=seed)]
     write_score_rows(rows, out)
     return rows
 
@@ -355,11 +356,11 @@ def main(argv=None) -> None:
     e.add_argument("--max-seq-length", type=int, default=128)
     e.add_argument("--device", default="auto")
 
-    s = sub.add_parser("score", help="score one unit of one dataset for some variants from cached embeddings")
+    s = sub.add_parser("score", help="score some units of one dataset for some variants from cached embeddings")
     s.add_argument("--dataset", required=True)
     s.add_argument("--spec", required=True)
-    s.add_argument("--languages", required=True, help="comma-separated languages the unit involves")
-    s.add_argument("--unit", required=True)
+    s.add_argument("--languages", required=True, help="comma-separated languages the units involve")
+    s.add_argument("--units", nargs="+", required=True)
     s.add_argument("--variants", required=True, help="comma-separated grid variants")
     s.add_argument("--texts-dir", required=True)
     s.add_argument("--embedding-roots", nargs="+", required=True, metavar="DIR",
@@ -383,7 +384,7 @@ def main(argv=None) -> None:
         log.info("%d encoder(s) composed", n)
     else:
         rows = score_job(
-            a.dataset, json.loads(a.spec), a.languages.split(","), a.unit, a.variants.split(","),
+            a.dataset, json.loads(a.spec), a.languages.split(","), a.units, a.variants.split(","),
             a.texts_dir, a.embedding_roots, a.out, pivot=a.pivot, seed=a.seed,
         )
         for row in rows:

@@ -332,6 +332,8 @@ EVAL_LANGS = {name: list(ds.languages()) for name, ds in EVAL_DATASETS.items()}
 # modules, so they are embedded per (dataset, language) and never rerun when another language
 # is added. Multilingual variants (Full_m/_c/_mc, all-pair CLA) are retrained whenever the
 # language list changes: they are embedded per dataset, every language at once.
+# Their scores are kept apart the same way: per-language variants per (dataset, unit), rerun
+# only when the unit involves a changed language; multilingual variants per dataset, every unit.
 PER_LANGUAGE_VARIANTS = [v for v in VARIANTS if not get_variant(v).multilingual]
 MULTILINGUAL_VARIANTS = [v for v in VARIANTS if get_variant(v).multilingual]
 EMBEDDING_ROOTS = {
@@ -350,9 +352,24 @@ EMBED_COMMAND = (
 )
 
 
+SCORE_COMMAND = (
+    "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
+    " --languages {params.languages} --units {params.units} --variants {params.variants}"
+    " --texts-dir results/eval/texts/{wildcards.dataset} --embedding-roots {params.root:q}"
+    " --pivot {params.pivot} --seed {params.seed} --out {output:q} > {log:q} 2>&1"
+)
+
+
 def score_files():
-    """Every per-unit score file (all variants of a unit in one file) of the configured datasets."""
-    return [f"results/eval/scores/{dataset}/{unit}.csv" for dataset, units in EVAL_UNITS.items() for unit in units]
+    """Every score file of the configured datasets: the per-language variants' of each unit,
+    the multilingual variants' of each dataset."""
+    files = []
+    for dataset, units in EVAL_UNITS.items():
+        if PER_LANGUAGE_VARIANTS:
+            files += [f"results/eval/scores/{dataset}/per_language/{unit}.csv" for unit in units]
+        if MULTILINGUAL_VARIANTS:
+            files.append(f"results/eval/scores/{dataset}/multilingual.csv")
+    return files
 
 
 def skipped_items():
@@ -360,13 +377,10 @@ def skipped_items():
 
 
 def unit_embeddings(wildcards):
-    """The embedding caches a unit's scores read: per-language ones of its languages, multilingual ones of its dataset."""
-    langs = EVAL_UNITS[wildcards.dataset][wildcards.unit]
-    per_language = EMBEDDING_ROOTS["per_language"].format(dataset=wildcards.dataset)
-    caches = [os.path.join(per_language, lang) for lang in langs] if PER_LANGUAGE_VARIANTS else []
-    if MULTILINGUAL_VARIANTS:
-        caches.append(EMBEDDING_ROOTS["multilingual"].format(dataset=wildcards.dataset))
-    return caches
+    """The per-language variants' embedding caches of a unit's languages."""
+    root = EMBEDDING_ROOTS["per_language"].format(dataset=wildcards.dataset)
+    return [os.path.join(root, lang) for lang in EVAL_UNITS[wildcards.dataset][wildcards.unit]]
+
 
 
 def eval_data_files(wildcards):

@@ -1,13 +1,15 @@
 # Evaluation: texts per (dataset, language) -> embeddings of every variant, cached on disk
 # (per-language variants per (dataset, language), multilingual variants per dataset; see
-# rules/common.smk) -> scores of every variant per (dataset, unit). A unit is one language,
-# one language pair, or "all" (language bias over every bilingual pair of a multi-parallel set).
+# rules/common.smk) -> scores, kept apart the same way: the per-language variants' per
+# (dataset, unit), the multilingual variants' per dataset. A unit is one language, one language
+# pair, or "all" (language bias over every bilingual pair of a multi-parallel set).
 
 
 # Texts and scores are light bookkeeping (no model): local jobs, never queued on a cluster.
 localrules:
     eval_texts,
     score_unit,
+    score_multilingual,
 
 
 rule eval_texts:
@@ -88,14 +90,15 @@ rule score_unit:
         embeddings=unit_embeddings,
         data=eval_data_files,
     output:
-        "results/eval/scores/{dataset}/{unit}.csv",
+        "results/eval/scores/{dataset}/per_language/{unit}.csv",
     log:
-        "logs/eval/score/{dataset}/{unit}.log",
+        "logs/eval/score/{dataset}/per_language/{unit}.log",
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
         languages=lambda wc: ",".join(EVAL_UNITS[wc.dataset][wc.unit]),
-        variants=",".join(VARIANTS),
-        roots=lambda wc: " ".join(root.format(dataset=wc.dataset) for root in EMBEDDING_ROOTS.values()),
+        units=lambda wc: wc.unit,
+        variants=",".join(PER_LANGUAGE_VARIANTS),
+        root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
         pivot=PIVOT,
         seed=config["seed"],
     threads: threads_for("score_unit", 1)
@@ -104,7 +107,30 @@ rule score_unit:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
-        " --languages {params.languages} --unit {wildcards.unit} --variants {params.variants}"
-        " --texts-dir results/eval/texts/{wildcards.dataset} --embedding-roots {params.roots}"
-        " --pivot {params.pivot} --seed {params.seed} --out {output} > {log} 2>&1"
+        SCORE_COMMAND
+
+
+rule score_multilingual:
+    input:
+        texts=lambda wc: expand("results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_LANGS[wc.dataset]),
+        embeddings=EMBEDDING_ROOTS["multilingual"],
+        data=eval_data_files,
+    output:
+        "results/eval/scores/{dataset}/multilingual.csv",
+    log:
+        "logs/eval/score/{dataset}/multilingual.log",
+    params:
+        spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
+        languages=lambda wc: ",".join(EVAL_LANGS[wc.dataset]),
+        units=lambda wc: " ".join(EVAL_UNITS[wc.dataset]),
+        variants=",".join(MULTILINGUAL_VARIANTS),
+        root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
+        pivot=PIVOT,
+        seed=config["seed"],
+    threads: threads_for("score_multilingual", 1)
+    resources:
+        **resources_for("score_multilingual", mem_mb=4000, runtime=30),
+    conda:
+        "../envs/modsent.yaml"
+    shell:
+        SCORE_COMMAND

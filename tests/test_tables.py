@@ -84,3 +84,32 @@ def test_aggregate_rejects_a_file_with_other_columns(tmp_path):
     bad.write_text("variant,value\nbase,1\n")
     with pytest.raises(ValueError, match="bad.csv"):
         aggregate_scores([bad], tmp_path / "scores.csv")
+
+
+def _write_rows(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=SCORE_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def test_aggregate_output_does_not_depend_on_how_rows_are_split_into_files(tmp_path):
+    # one file per unit holding every variant, vs. per-unit files per variant group in reverse order
+    by_unit, by_group = {}, {}
+    for r in ROWS:
+        by_unit.setdefault((r["dataset"], r["unit"]), []).append(r)
+        group = "multilingual" if r["variant"] == "mod_mc_jt" else "per_language"
+        by_group.setdefault((r["dataset"], r["unit"], group), []).append(r)
+    one = [_write_rows(tmp_path / f"u{i}.csv", rows) for i, rows in enumerate(by_unit.values())]
+    split = [_write_rows(tmp_path / f"g{i}.csv", rows[::-1]) for i, rows in enumerate(by_group.values())]
+    aggregate_scores(one, tmp_path / "one.csv")
+    aggregate_scores(split[::-1], tmp_path / "split.csv")
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "split.csv").read_text()
+
+
+def test_aggregate_rejects_a_score_found_in_two_files(tmp_path):
+    first = _write_rows(tmp_path / "per_language.csv", ROWS[:2])
+    second = _write_rows(tmp_path / "multilingual.csv", [dict(ROWS[1], value=1.0)])
+    with pytest.raises(ValueError, match=r"multilingual\.csv.*'unit': 'en'.*per_language\.csv"):
+        aggregate_scores([first, second], tmp_path / "scores.csv")

@@ -77,7 +77,8 @@ def planned_jobs(workdir: Path, config: Path, *args: str) -> dict[str, int]:
 
 
 def dry_run_jobs(workdir: Path, config: Path, *args: str) -> list[tuple[str, dict]]:
-    """(rule, wildcards) of every job a dry-run would run, with the reason text."""
+    """(rule, wildcards) of every job a dry-run would run, with the reason text (`_reason`)
+    and the job's resources as a dict of strings (`_resources`)."""
     proc = run_snakemake(workdir, config, "--dry-run", "--printshellcmds", *args)
     jobs, rule, wildcards = [], None, {}
     for line in proc.stdout.splitlines():
@@ -97,6 +98,9 @@ def dry_run_jobs(workdir: Path, config: Path, *args: str) -> list[tuple[str, dic
                     wildcards[k] = v
         elif line.startswith("reason:") and rule:
             wildcards["_reason"] = line[len("reason:"):].strip()
+        elif line.startswith("resources:") and rule:
+            items = (item.split("=", 1) for item in line[len("resources:"):].split(",") if "=" in item)
+            wildcards["_resources"] = {k.strip(): v.strip() for k, v in items}
     if rule:
         jobs.append((rule, wildcards))
     return jobs
