@@ -3,9 +3,11 @@
 Tokens shared with the base vocabulary copy their base embedding; a new token becomes
 a sparsemax-weighted mix of the shared tokens nearest to it in a fastText space trained
 on the language's text tokenised with the new tokenizer. We train that fastText model
-ourselves: deepfocus would use 2M hash buckets (a multi-GB model at dim 300) and cache it
-under ~/.cache with a key that changes per run. Everything, caches included, is written
-inside the output directory:
+ourselves, with fastText's own defaults as the paper does (App. A: dim 300, "other
+parameters remain as default"), 2M character n-gram hash buckets included: fewer buckets
+change which shared tokens FOCUS picks (measured in benchmarks/focus). deepfocus would cache
+the model under ~/.cache with a key that changes per run; everything, caches included, is
+written inside the output directory:
 
     embeddings.safetensors   {"weight": [vocab, hidden]}
     fasttext.bin             the token-level fastText model
@@ -27,6 +29,8 @@ from modsent.tokenizer import check_corpus, read_lines
 from modsent.utils import atomic_output, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.focus")
+
+FASTTEXT_BUCKET = 2_000_000  # fastText's default: ~2.3 GB fasttext.bin at dim 300
 
 # Libraries that write caches under $HOME unless told otherwise (deepfocus, datasets, numba).
 _CACHE_VARIABLES = ("XDG_CACHE_HOME", "HF_DATASETS_CACHE", "NUMBA_CACHE_DIR")
@@ -90,7 +94,7 @@ def write_initial_vectors(text_path: Path, out_path: Path, *, dim: int, min_coun
 
 def train_token_fasttext(text_path: Path, model_path: Path, *, dim: int, epochs: int, min_count: int,
                          bucket: int, threads: int, reproducible: bool = False, seed: int = 42):
-    """CBOW fastText on tokenised text (deepfocus's settings: cbow, 10 negatives), a small bucket count.
+    """CBOW fastText on tokenised text (deepfocus's settings: cbow, 10 negatives), `bucket` n-gram rows.
 
     `reproducible`: the same text and seed give the same model. fastText's multi-threaded SGD is
     lock-free (racy), so this trains on one thread, from an input matrix we initialise: rows
@@ -123,7 +127,7 @@ def focus_embeddings(
     fasttext_dim: int = 300,
     fasttext_epochs: int = 3,
     fasttext_min_count: int = 10,
-    fasttext_bucket: int = 20_000,
+    fasttext_bucket: int = FASTTEXT_BUCKET,
     max_sentences: int = 10_000_000,
     threads: int = 1,
     reproducible: bool = False,
@@ -213,7 +217,7 @@ def main(argv=None) -> None:
     p.add_argument("--fasttext-dim", type=int, default=300)
     p.add_argument("--fasttext-epochs", type=int, default=3)
     p.add_argument("--fasttext-min-count", type=int, default=10)
-    p.add_argument("--fasttext-bucket", type=int, default=20_000)
+    p.add_argument("--fasttext-bucket", type=int, default=FASTTEXT_BUCKET)
     p.add_argument("--max-sentences", type=int, default=10_000_000)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--reproducible", action="store_true",

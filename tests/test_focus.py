@@ -152,3 +152,20 @@ def test_reproducible_fasttext_gives_the_same_embeddings_twice(language, tmp_pat
     assert stats["fasttext"]["reproducible"] and stats["fasttext"]["bucket"] == 0
     assert stats["fasttext_words"] > 10
     assert not list(runs[0].glob("*.vec")), "the initial-vectors file is left behind"
+
+
+def test_default_bucket_count_is_fasttexts_own():
+    """The paper keeps fastText's defaults but the dimension; the bucket count is one of them,
+    in the code, the schema and the paper config."""
+    import fasttext.FastText
+    import yaml
+
+    from conftest import REPO
+
+    from modsent.config import _schema
+    from modsent.focus import FASTTEXT_BUCKET
+
+    assert FASTTEXT_BUCKET == fasttext.FastText.unsupervised_default["bucket"]
+    assert _schema()["properties"]["focus"]["properties"]["fasttext_bucket"]["default"] == FASTTEXT_BUCKET
+    paper = yaml.safe_load((REPO / "workflow_config.yaml").read_text(encoding="utf-8"))
+    assert paper["focus"]["fasttext_bucket"] == FASTTEXT_BUCKET
