@@ -442,9 +442,12 @@ def _saved_chunk(path: Path, chunk: Sequence[int], part: Sequence[str], start: i
     sentences (positions and source texts checked against the source); else None."""
     if not path.is_file():
         return None
-    _, rows = read_table(path, SHARD_COLUMNS)
-    expected = [(str(start + k), part[k]) for k in chunk]
-    if [(position, english) for position, english, _ in rows] != expected:
+    try:
+        rows = read_table(path, SHARD_COLUMNS)[1]
+    except FormatError as e:
+        log.warning("%s: translating this chunk again", e)
+        return None
+    if [(position, english) for position, english, _ in rows] != [(str(start + k), part[k]) for k in chunk]:
         log.warning("%s does not hold the sentences of its chunk of the source: translating it again", path)
         return None
     return [text for _, _, text in rows]
