@@ -3,6 +3,7 @@ lacks) and shell quoting: paths with spaces and `$(...)` reach the jobs as plain
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 
@@ -65,3 +66,14 @@ def test_paths_with_spaces_and_command_substitution_are_quoted(tmp_path):
     run_snakemake(work, config, ENCODER)  # the cheap tiny-model rule, for real
     assert (work / ENCODER / "modules.json").is_file()
     assert not list(tmp_path.rglob("PWNED"))
+
+
+def test_every_file_placeholder_in_a_shell_command_is_quoted():
+    """Paths may come from the config (any characters): {input}, {output} and {log} are always :q."""
+    unquoted = [
+        f"{smk.name}:{n}: {line.strip()}"
+        for smk in sorted((REPO / "rules").glob("*.smk")) + [REPO / "Snakefile"]
+        for n, line in enumerate(smk.read_text().splitlines(), 1)
+        if re.search(r"\{(input|output|log)(\.\w+)?\}", line)
+    ]
+    assert not unquoted, "\n".join(unquoted)
