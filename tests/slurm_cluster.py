@@ -1,8 +1,10 @@
 """A real one-node Slurm for integration tests (recipe: ../shared/docs/SLURM.md).
 
 Installs `slurm-wlm` and `munge` with apt when missing, writes /etc/slurm/slurm.conf and
-gres.conf (two fake GPUs), starts munged, slurmctld and slurmd, and tears everything down
-by PID. Needs root; refuses to touch an existing Slurm configuration.
+gres.conf (two fake GPUs of GRES type GPU_TYPE), starts munged, slurmctld and slurmd, and tears
+everything down by PID. The node is in two partitions, as on clusters whose GPUs are apart:
+CPU_PARTITION (the default) and GPU_PARTITION. Needs root; refuses to touch an existing Slurm
+configuration.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 SLURM_CONF = Path("/etc/slurm/slurm.conf")
 GRES_CONF = Path("/etc/slurm/gres.conf")
 MUNGE_PID = Path("/run/munge/munged.pid")
+CPU_PARTITION, GPU_PARTITION, GPU_TYPE = "cpu", "gpu", "fake"
 
 
 class SlurmUnavailable(RuntimeError):
@@ -58,15 +61,17 @@ class OneNodeSlurm:
         cpus, memory = self._node_size()
         SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
         SLURM_CONF.write_text(self._slurm_conf(cpus, memory))
-        GRES_CONF.write_text(
-            f"NodeName={self.node} Name=gpu File=/dev/null\nNodeName={self.node} Name=gpu File=/dev/zero\n"
-        )
+        # Slurm drops a GPU without a device file: two harmless ones stand in.
+        GRES_CONF.write_text("".join(
+            f"NodeName={self.node} Name=gpu Type={GPU_TYPE} File={device}\n" for device in ("/dev/null", "/dev/zero")
+        ))
         _run(["slurmctld"])
         _run(["slurmd"])
         deadline = time.time() + 60
         while time.time() < deadline:
-            state = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True).stdout.strip()
-            if state == "idle":
+            # one line per partition
+            state = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True).stdout.split()
+            if state and set(state) == {"idle"}:
                 return self
             time.sleep(0.5)
         self.stop()
@@ -111,8 +116,9 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MinJobAge=300
-NodeName={self.node} CPUs={cpus} RealMemory={memory} Gres=gpu:2 State=UNKNOWN
-PartitionName=debug Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
+NodeName={self.node} CPUs={cpus} RealMemory={memory} Gres=gpu:{GPU_TYPE}:2 State=UNKNOWN
+PartitionName={CPU_PARTITION} Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
+PartitionName={GPU_PARTITION} Nodes={self.node} MaxTime=INFINITE State=UP
 """
 
     def stop(self) -> None:
