@@ -171,7 +171,7 @@ def _check_paraphrase_sets(config: dict) -> None:
         where = f"config['data']['paraphrase'][{name!r}]['path']"
         if spec["format"] == "raw" and not Path(spec["path"]).expanduser().is_file():
             raise ConfigError(f"invalid configuration: {where}: file {spec['path']} not found")
-        if spec["format"] == "hub":
+        if spec["format"] in ("hub", "nli"):  # both go through datasets.load_dataset
             _check_source(where, spec["path"])
 
 

@@ -79,6 +79,9 @@ def test_missing_paraphrase_files_fail(tmp_path, monkeypatch):
         validate_config(config)
     config["data"]["paraphrase"]["nli"]["path"] = "sentence-transformers/all-nli"
     validate_config(config)
+    config["data"]["paraphrase"]["nli"] = {"format": "nli", "path": "mirror/nyu-mll/multi_nli"}
+    with pytest.raises(ConfigError, match=r"'mirror/nyu-mll/multi_nli' not found locally, and not a hub id"):
+        validate_config(config)
 
 
 def _model_dir(path, *files):
