@@ -1,6 +1,7 @@
 """Render `scores.csv` into the paper's tables: Table 1 (averages over the languages of each
-dataset, Markdown and LaTeX, best of each group marked) and per-dataset detail tables
-(one column per language or pair, the paper's Tables 8-21)."""
+dataset, Markdown and LaTeX, best of each group marked), Table 3 (English-centric against
+all-pair alignment on STS-B), a Belebele table (not a paper column) and per-dataset detail
+tables (one column per language or pair, the paper's Tables 8-21)."""
 
 from __future__ import annotations
 
@@ -24,33 +25,45 @@ class Column:
     lower_is_better: bool = False
 
 
+# The paper's Table 1, its columns in its order. Language bias is measured on the
+# multi-parallel sets STS-B and SICK (paper Section 4.3; its Table 1 header prints sts17,
+# which is not multi-parallel).
 TABLE1_COLUMNS = (
     Column("Monolingual", "STS", "sts17", "mono", "spearman"),
     Column("Monolingual", "STS", "stsb", "mono", "spearman"),
     Column("Monolingual", "STR", "sick", "mono", "spearman"),
     Column("Monolingual", "STR", "str24", "mono", "spearman"),
     Column("Monolingual", "CLS", "sib", "mono", "accuracy"),
-    Column("Monolingual", "QA", "belebele", "mono", "accuracy"),
     Column("Cross-lingual", "STS", "sts17", "cross", "spearman"),
     Column("Cross-lingual", "STS", "stsb", "cross", "spearman"),
     Column("Cross-lingual", "STR", "sick", "cross", "spearman"),
     Column("Cross-lingual", "CLS", "sib", "cross", "accuracy"),
     Column("Cross-lingual", "Bitext", "flores", "cross", "xsim", lower_is_better=True),
     Column("Cross-lingual", "Bitext", "tatoeba", "cross", "xsim", lower_is_better=True),
-    Column("Alignment", "Lang. bias", "sts17", "cross", "language_bias", lower_is_better=True),
     Column("Alignment", "Lang. bias", "stsb", "cross", "language_bias", lower_is_better=True),
     Column("Alignment", "Lang. bias", "sick", "cross", "language_bias", lower_is_better=True),
     Column("Alignment", "RSIM", "flores", "cross", "rsim"),
 )
+BELEBELE_COLUMNS = (Column("Monolingual", "QA", "belebele", "mono", "accuracy"),)
+TABLE3_COLUMNS = (
+    Column("STS-B", "monoling.", "stsb", "mono", "spearman"),
+    Column("STS-B", "cross-ling.", "stsb", "cross", "spearman"),
+    Column("STS-B", "lang. bias", "stsb", "cross", "language_bias", lower_is_better=True),
+)
 
-# Row groups of the paper's tables; best-of-group is marked within Full and within Mod.
+# Row groups of the paper's Table 1; best-of-group is marked within Full and within Mod.
 VARIANT_GROUPS = (
     ("Base", ("base",)),
     ("Full", ("full_en", "full_m", "full_c", "full_mc")),
     ("Mod", ("mod_en", "mod_m", "mod_mc_pp", "mod_mc_pl", "mod_mc_jt")),
     ("Ablations", ("mod_m_no_la", "mod_c_jt")),
-    ("All-pair alignment (Table 3)", ("mod_mc_jt_allpair",)),
 )
+# Table 3: each English-centric row beside its all-pair row; jt is an extra, not in the paper.
+TABLE3_GROUPS = (
+    ("English-centric vs. all-pair", ("mod_mc_pp", "mod_mc_pp_allpair", "mod_mc_pl", "mod_mc_pl_allpair")),
+    ("Extra (not in the paper)", ("mod_mc_jt", "mod_mc_jt_allpair")),
+)
+ALLPAIR_VARIANTS = ("mod_mc_pp_allpair", "mod_mc_pl_allpair", "mod_mc_jt_allpair")
 MARKED_GROUPS = ("Full", "Mod")
 UNDERLINED_GROUPS = ("Mod",)
 
@@ -58,8 +71,21 @@ VARIANT_LABELS = {
     "base": "Base", "full_en": "Full_en", "full_m": "Full_m", "full_c": "Full_c", "full_mc": "Full_mc",
     "mod_en": "Mod_en", "mod_m": "Mod_m", "mod_mc_pp": "Mod_mc-pp", "mod_mc_pl": "Mod_mc-pl",
     "mod_mc_jt": "Mod_mc-jt", "mod_m_no_la": "Mod_m w/o LA", "mod_c_jt": "Mod_c-jt",
+    "mod_mc_pp_allpair": "Mod_mc-pp all-pair", "mod_mc_pl_allpair": "Mod_mc-pl all-pair",
     "mod_mc_jt_allpair": "Mod_mc-jt all-pair",
 }
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # file stem under the tables folder
+    columns: tuple[Column, ...]
+    groups: tuple[tuple[str, tuple[str, ...]], ...]
+    note: str
+    # Variants in no group of any table get an "Other" group here; `hidden` ones are left out.
+    other: bool = True
+    hidden: tuple[str, ...] = ()
+
 
 # Percent-like metrics get one decimal, the others two (as in the paper).
 _DECIMALS = {"spearman": 1, "accuracy": 1, "xsim": 2, "language_bias": 2, "rsim": 2}
@@ -69,7 +95,7 @@ def variant_label(variant: str) -> str:
     return VARIANT_LABELS.get(variant, variant)
 
 
-def table1_values(rows) -> dict[tuple[str, Column], float]:
+def table_values(rows, columns=TABLE1_COLUMNS) -> dict[tuple[str, Column], float]:
     """Average over the units (languages / pairs) of each dataset, per variant and column."""
     cells = defaultdict(list)
     for r in rows:
@@ -77,21 +103,26 @@ def table1_values(rows) -> dict[tuple[str, Column], float]:
     out = {}
     variants = {r["variant"] for r in rows}
     for v in variants:
-        for col in TABLE1_COLUMNS:
+        for col in columns:
             values = cells.get((v, col.dataset, col.setting, col.metric))
             if values:
                 out[(v, col)] = mean(values)
     return out
 
 
-def ordered_variants(variants) -> list[tuple[str, list[str]]]:
-    present = set(variants)
-    groups = [(name, [v for v in members if v in present]) for name, members in VARIANT_GROUPS]
-    known = {v for _, members in VARIANT_GROUPS for v in members}
-    other = sorted(present - known)
+# Every variant a table knows, in the order of the detail tables and plots.
+ALL_GROUPS = VARIANT_GROUPS + (("All-pair alignment", ALLPAIR_VARIANTS),)
+
+
+def ordered_variants(variants, groups=ALL_GROUPS, other=True, hidden=()) -> list[tuple[str, list[str]]]:
+    present = set(variants) - set(hidden)
+    out = [(name, [v for v in members if v in present]) for name, members in groups]
     if other:
-        groups.append(("Other", other))
-    return [(name, members) for name, members in groups if members]
+        known = {v for _, members in ALL_GROUPS for v in members}
+        rest = sorted(present - known)
+        if rest:
+            out.append(("Other", rest))
+    return [(name, members) for name, members in out if members]
 
 
 def _ranks(values: dict[str, float], lower_is_better: bool) -> dict[str, int]:
@@ -100,12 +131,12 @@ def _ranks(values: dict[str, float], lower_is_better: bool) -> dict[str, int]:
     return {v: distinct.index(x) + 1 for v, x in values.items()}
 
 
-def _marks(values, groups) -> dict[tuple[str, Column], int]:
+def _marks(values, groups, columns) -> dict[tuple[str, Column], int]:
     marks = {}
     for name, members in groups:
         if name not in MARKED_GROUPS:
             continue
-        for col in TABLE1_COLUMNS:
+        for col in columns:
             vals = {v: values[(v, col)] for v in members if (v, col) in values}
             if len(vals) < 2:
                 continue
@@ -119,12 +150,18 @@ def _fmt(value: float, metric: str) -> str:
     return f"{value:.{_DECIMALS.get(metric, 2)}f}"
 
 
-def render_table1(rows, skipped=(), fmt: str = "md") -> str:
-    """Table 1 as Markdown ("md"), LaTeX ("tex") or an HTML fragment ("html")."""
-    values = table1_values(rows)
-    groups = ordered_variants({r["variant"] for r in rows})
-    columns = [c for c in TABLE1_COLUMNS if any((v, c) in values for _, m in groups for v in m)]
-    marks = _marks(values, groups)
+def render_table(table: Table, rows, skipped=(), fmt: str = "md") -> str:
+    """`table` as Markdown ("md"), LaTeX ("tex") or an HTML fragment ("html"). Only the
+    columns with a value are shown; a table without any says so."""
+    values = table_values(rows, table.columns)
+    groups = ordered_variants({r["variant"] for r in rows}, table.groups, table.other, table.hidden)
+    columns = [c for c in table.columns if any((v, c) in values for _, m in groups for v in m)]
+    groups = [(name, [v for v in m if any((v, c) in values for c in columns)]) for name, m in groups]
+    groups = [(name, m) for name, m in groups if m]
+    if not groups:
+        empty = "No scores for this table's variants and datasets."
+        return {"md": empty, "html": f"<p>{empty}</p>", "tex": f"% {empty}"}[fmt] + "\n"
+    marks = _marks(values, groups, columns)
     bold, under, esc = _STYLES[fmt]
 
     def cell(v, col):
@@ -140,7 +177,7 @@ def render_table1(rows, skipped=(), fmt: str = "md") -> str:
         ["dataset"] + [c.dataset for c in columns],
     ]
     body = [(name, [[esc(variant_label(v))] + [cell(v, c) for c in columns] for v in members]) for name, members in groups]
-    notes = [NOTE] + _skipped_lines(skipped)
+    notes = [table.note] + _skipped_lines(skipped)
     if fmt == "md":
         lines = ["| " + " | ".join(header[0]) + " |", "|---|" + "---|" * len(columns)]
         lines += ["| " + " | ".join(row) + " |" for row in header[1:]]
@@ -179,12 +216,32 @@ def render_table1(rows, skipped=(), fmt: str = "md") -> str:
     return "\n".join(lines + ["\\bottomrule", "\\end{tabular}"]) + "\n"
 
 
-NOTE = (
+_MARKS_NOTE = "Bold: best in the Full and in the Mod group; underlined: second best in the Mod group."
+TABLE1 = Table(
+    "table1", TABLE1_COLUMNS, VARIANT_GROUPS,
     "Averages over the languages (monolingual) or language pairs (cross-lingual) of each dataset; "
-    "symmetric pairs averaged first. Bitext mining: xsim error rate (%). Language bias: mean "
-    "bilingual Spearman minus multilingual Spearman. Bold: best in the Full and in the Mod group; "
-    "underlined: second best in the Mod group."
+    "symmetric pairs averaged first. Bitext mining: xsim error rate (%). Language bias (on the "
+    "multi-parallel STS-B and SICK): mean bilingual Spearman minus multilingual Spearman. "
+    + _MARKS_NOTE + " All-pair rows are in table3.",
+    hidden=ALLPAIR_VARIANTS,
 )
+BELEBELE = Table(
+    "belebele", BELEBELE_COLUMNS, VARIANT_GROUPS,
+    "Belebele (not in the paper): multiple-choice accuracy, averaged over the languages. " + _MARKS_NOTE,
+    hidden=ALLPAIR_VARIANTS,
+)
+TABLE3 = Table(
+    "table3", TABLE3_COLUMNS, TABLE3_GROUPS,
+    "STS-B, English-centric against all-pair alignment: monolingual and cross-lingual Spearman "
+    "(averages over languages / pairs) and language bias.",
+    other=False,
+)
+TABLES = (TABLE1, TABLE3, BELEBELE)
+
+
+def render_table1(rows, skipped=(), fmt: str = "md") -> str:
+    return render_table(TABLE1, rows, skipped, fmt)
+
 
 _STYLES = {
     "md": (lambda t: f"**{t}**", lambda t: f"<u>{t}</u>", lambda t: t),
@@ -237,16 +294,21 @@ def render_details(rows) -> dict[str, str]:
 
 
 def render_tables(scores_csv: str | Path, skipped_csv: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write table1.{md,tex,html} and details/<dataset>.md; return the written paths."""
+    """Write table1.{md,tex,html}, table3.{md,tex}, belebele.{md,tex} and
+    details/<dataset>.md; return the written paths."""
     rows = read_scores(scores_csv)
     skipped = read_skipped(skipped_csv)
     out_dir = Path(out_dir)
     written = []
-    for name, fmt in (("table1.md", "md"), ("table1.tex", "tex"), ("table1.html", "html")):
-        text = render_table1(rows, skipped if fmt != "tex" else (), fmt)
-        with atomic_output(out_dir / name) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-        written.append(out_dir / name)
+    for table in TABLES:
+        datasets = {c.dataset for c in table.columns}
+        own_skipped = [s for s in skipped if s["dataset"] in datasets]
+        for fmt in ("md", "tex", "html") if table is TABLE1 else ("md", "tex"):
+            path = out_dir / f"{table.name}.{fmt}"
+            text = render_table(table, rows, own_skipped if fmt != "tex" else (), fmt)
+            with atomic_output(path) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+            written.append(path)
     with atomic_output(out_dir / "details") as tmp:
         tmp.mkdir()
         for dataset, text in render_details(rows).items():

@@ -30,6 +30,8 @@ rule render_tables:
         md="results/tables/table1.md",
         tex="results/tables/table1.tex",
         html=report("results/tables/table1.html", caption="../report/table1.rst", category="Tables"),
+        table3=multiext("results/tables/table3", ".md", ".tex"),
+        belebele=multiext("results/tables/belebele", ".md", ".tex"),
         details=directory("results/tables/details"),
     log:
         "logs/report/render_tables.log",
