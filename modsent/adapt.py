@@ -400,7 +400,7 @@ def train_language_adapter(
     directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         config.result_settings(),
         {"base_model": base_model, "corpus": json.dumps(_corpus_identity(corpus), sort_keys=True, default=str),
-         "tokenizer": tokenizer_dir, "embeddings": embeddings_path}))
+         "tokenizer": tokenizer_dir, "embeddings": embeddings_path}), output=out_dir)
     checkpoint_dir = directory.root
 
     content = config.seq_len - len(chunk_format.prefix) - len(chunk_format.suffix)
@@ -468,7 +468,7 @@ def train_language_adapter(
         la_config = {
             "base_model": str(base_model), "vocab_size": int(weight.shape[0]), "hidden_size": int(weight.shape[1]),
             "pad_token_id": chunk_format.pad_id, "mlm_head": "transform + bias; output projection tied to embeddings",
-            "steps": config.steps, "seconds": round(seconds, 1), "tokens_seen": tokens_seen, "corpus": corpus_record,
+            "steps": config.steps, "seconds": round(seconds, 3), "tokens_seen": tokens_seen, "corpus": corpus_record,
             "device": device, "settings": config.result_settings(),
         }
         (tmp / "la_config.json").write_text(json.dumps(la_config, indent=2), encoding="utf-8")

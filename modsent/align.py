@@ -425,7 +425,8 @@ def train_alignment_adapter(
                for path in get_variant("mod_m").store_paths(partner, pivot).values()}
     checkpoints = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         {"kind": kind, "lang": lang, "pivot": pivot, **asdict(settings)},
-        {"base_model": base_model, **views, **{f"partner:{k}": v for k, v in partner_parallel.items()}, **modules}))
+        {"base_model": base_model, **views, **{f"partner:{k}": v for k, v in partner_parallel.items()}, **modules}),
+        output=out_dir)
     record = train_cla(
         model, pivot_encoder, kind=kind, cross=data.get(PARAPHRASE, ()), parallel=data.get(PARALLEL, ()),
         pivot=pivot, partner_encoders=partners, translations=translations, settings=settings, device=device,

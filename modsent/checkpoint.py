@@ -112,11 +112,17 @@ def default_checkpoint_dir(out: str | Path) -> Path:
 
 
 class CheckpointDir:
-    """A job's checkpoint directory, tied to the fingerprint of its inputs and settings."""
+    """A job's checkpoint directory, tied to the fingerprint of its inputs and settings.
 
-    def __init__(self, root: str | Path, fingerprint: str):
+    Opening it removes the temporaries an interrupted attempt left in it and beside the
+    job's `output` (atomic_output's, when the job was killed while writing it).
+    """
+
+    def __init__(self, root: str | Path, fingerprint: str, *, output: str | Path | None = None):
         self.root, self.fingerprint = Path(root), fingerprint
         remove_temporaries(self.root)
+        if output is not None:
+            remove_temporaries(Path(output).parent, of=Path(output).name)
         recorded = self.root / FINGERPRINT
         if self.root.exists() and not (recorded.is_file() and recorded.read_text(encoding="utf-8") == fingerprint):
             if any(p.name != FINGERPRINT for p in self.root.iterdir()):

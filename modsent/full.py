@@ -261,7 +261,8 @@ def train_full_baseline(
     model = SentenceTransformer(str(start_from or base_model), device="cpu")
     checkpoints = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         {"variant": variant, "pivot": pivot, **asdict(settings)},
-        {"base_model": base_model, "start_from": start_from, **{f"mono:{k}": v for k, v in sorted(mono.items())}}))
+        {"base_model": base_model, "start_from": start_from, **{f"mono:{k}": v for k, v in sorted(mono.items())}}),
+        output=out_dir)
     records = []
     for index, stage in enumerate(stages):
         records.append(train_stage(model, stage, pairs, settings, device, checkpoints=checkpoints,

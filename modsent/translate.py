@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from modsent.checkpoint import CheckpointDir, default_checkpoint_dir, fingerprint, remove_temporaries
+from modsent.checkpoint import CheckpointDir, default_checkpoint_dir, fingerprint
 from modsent.languages import UnknownLanguageError, all_languages, get_language
 from modsent.progress import Progress
 from modsent.training_views import (
@@ -392,14 +392,13 @@ def translate_shard(
     part = sentences[start:end]
     log.info("%s: shard %d/%d = unique sentences %d..%d of %d -> %s (%s)",
              source, shard, num_shards, start, end, len(sentences), lang, target)
-    remove_temporaries(out_path.parent, of=out_path.name)  # of a job killed while writing this shard
     translator = NllbTranslator(model_dir, source_lang=source_lang, device=device, compute_type=compute_type,
                                 threads=threads)
     decoding = dict(beam_size=beam_size, max_length=max_length, max_batch_tokens=max_batch_tokens)
     directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_path), fingerprint(
         {"lang": target, "source_lang": source_lang, "shard": shard, "num_shards": num_shards,
          "max_input_tokens": max_input_tokens, "device": translator.device, "compute_type": compute_type,
-         **decoding}, {"source": source, "model": model_dir}))
+         **decoding}, {"source": source, "model": model_dir}), output=out_path)
     tokens, chunks = translator.plan(part, max_input_tokens=max_input_tokens, max_batch_tokens=max_batch_tokens)
 
     translations: list[str | None] = [None] * len(part)

@@ -216,10 +216,13 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
     monkeypatch.undo()
     assert not out.exists() and (checkpoints / "latest").is_file()
     resumed_from = stop if how == "sigterm" else stop // every * every  # SIGKILL: the last periodic checkpoint
+    orphan = out.with_name(".se.tmp-99999")  # what a job killed while writing its output leaves
+    (orphan / "lora.safetensors").parent.mkdir()
+    (orphan / "lora.safetensors").write_bytes(b"half")
 
     train_sentence_encoder(tiny_encoder, triplets, out, checkpoint_dir=checkpoints, **settings)
     assert f"resumed from step {resumed_from} " in caplog.text
-    assert not checkpoints.exists()  # removed once the adapter is written
+    assert not checkpoints.exists() and not orphan.exists()  # removed once the adapter is written / on start
     train_sentence_encoder(tiny_encoder, triplets, tmp_path / "reference", **settings)
     resumed, reference = load_file(str(out / "lora.safetensors")), load_file(str(tmp_path / "reference" / "lora.safetensors"))
     assert resumed.keys() == reference.keys()
