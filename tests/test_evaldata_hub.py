@@ -46,19 +46,96 @@ def pairs(*rows, names=("sentence1", "sentence2", "score")):
     return [dict(zip(names, r)) for r in rows]
 
 
+def parquet_branch(root, configs: dict) -> dict:
+    """A copy of a repository's refs/convert/parquet branch as the parquet converter writes
+    it: <config>/<split>/0000.parquet, no README.md; read with the data_files pattern."""
+    for config, splits in configs.items():
+        for split, rows in splits.items():
+            path = root / config / split / "0000.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(rows).to_parquet(path)
+    (root / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
+    return {"format": "hub", "path": str(root), "revision": "refs/convert/parquet",
+            "data_files": "{config}/{split}/*.parquet"}
+
+
 def test_sts17_hub_layout(tmp_path):
-    # mteb/sts17-crosslingual-sts: test/<config>.jsonl.gz; the config name gives the column languages
-    spec = hub_repo(tmp_path / "sts17", {
+    # mteb/sts17-crosslingual-sts@refs/convert/parquet (main holds the loading script
+    # sts17-crosslingual-sts.py): one folder per config; the config name gives the column languages
+    spec = parquet_branch(tmp_path / "sts17", {
         "en-en": {"test": pairs(("A man sits.", "A man is sitting.", 4.8), ("A dog runs.", "A cat sleeps.", 0.4))},
         "en-de": {"test": pairs(("A man sits.", "Ein Mann sitzt.", 4.8), ("A dog runs.", "Eine Katze schläft.", 0.4))},
         "fr-en": {"test": pairs(("Un homme est assis.", "A man is sitting.", 4.8), ("Un chien court.", "A cat sleeps.", 0.4))},
         "en-ar": {"test": pairs(("Two men.", "رجلان.", 3.0))},
-    }, layout="{split}/{config}.jsonl.gz")
-    ds = get_dataset("sts17", spec, ["en", "de", "fr", "ar"])
-    assert [u.name for u in ds.units()] == ["en", "ar-en", "de-en", "de-fr", "en-fr"]
-    data = ds.load("fr", "de")
-    assert data.s1 == ["Un homme est assis.", "Un chien court."] and data.s2 == ["Ein Mann sitzt.", "Eine Katze schläft."]
+        "ko-ko": {"test": pairs(("가.", "나.", 2.0))},
+    })
+    ds = get_dataset("sts17", spec, ["en", "de", "fr", "ar", "ko"])
+    assert [u.name for u in ds.units()] == ["en", "ko", "ar-en", "de-en", "en-fr"]
+    data = ds.load("fr", "en")
+    assert data.s1 == ["Un homme est assis.", "Un chien court."] and data.s2 == ["A man is sitting.", "A cat sleeps."]
     assert ds.directions(ds.unit("ar-en")) == [("en", "ar")] and ds.load("en", "ar").s2 == ["رجلان."]
+
+
+def test_script_only_main_branch_fails_clearly(tmp_path):
+    # RobZamp/sick main: README.md and the loading script sick.py, nothing else
+    main = tmp_path / "sick"
+    main.mkdir()
+    (main / "README.md").write_text("---\nlicense: cc-by-nc-sa-3.0\n---\n")
+    (main / "sick.py").write_text("import datasets\n")
+    with pytest.raises(DataSourceError, match=r"cannot load hub dataset .*sick\[default/test\]: Dataset scripts are no longer"):
+        get_dataset("sick", {"format": "hub", "path": str(main)}, ["en"]).load("en", "en")
+
+
+def test_hub_ids_plan_offline_from_the_static_facts(monkeypatch):
+    import datasets
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("planning asked the hub")
+
+    monkeypatch.setattr(datasets, "get_dataset_config_names", no_network)
+    monkeypatch.setattr(datasets, "load_dataset", no_network)
+    sts17 = get_dataset("sts17", {"format": "hub", "path": "mteb/sts17-crosslingual-sts",
+                                  "revision": "refs/convert/parquet", "data_files": "{config}/{split}/*.parquet"},
+                        ["en", "de", "ko", "nl"])
+    assert [u.name for u in sts17.units()] == ["en", "ko", "de-en", "en-nl"]
+    str24 = get_dataset("str24", {"format": "hub", "path": "SemRel/SemRel2024"}, ["en", "es", "am", "ar"])
+    # SemRel2024's Spanish test labels are all -1: left out, named; arb is Standard Arabic
+    assert [u.name for u in str24.units()] == ["am", "ar", "en"]
+    assert ("esp", "test labels are placeholders on the hub (all -1); left out") in str24.skipped()
+    assert [u.name for u in get_dataset("str24", {"format": "hub", "path": "SemRel/SemRel2024", "split": "dev"},
+                                        ["es"]).units()] == ["es"]
+    restricted = get_dataset("str24", {"format": "hub", "path": "SemRel/SemRel2024", "languages": ["en", "am"]},
+                             ["en", "am", "ar"])
+    assert [u.name for u in restricted.units()] == ["am", "en"]
+    with pytest.raises(DataSourceError, match=r"'someone/sts' is not among the supported evaluation hub sets"):
+        get_dataset("sts17", {"format": "hub", "path": "someone/sts"}, ["en"])
+    with pytest.raises(DataSourceError, match=r"RobZamp/sick' loads only with revision: 'refs/convert/parquet'"):
+        get_dataset("sick", {"format": "hub", "path": "RobZamp/sick"}, ["en"])
+
+
+def test_hub_id_loads_with_its_revision_and_data_files(monkeypatch):
+    import datasets
+
+    calls = []
+
+    class Table:
+        column_names = ["id", "sentence_A", "sentence_B", "relatedness_score"]
+
+        def __len__(self):
+            return 1
+
+        def select_columns(self, names):
+            return self
+
+        def to_dict(self):
+            return {"id": [1], "sentence_A": ["A."], "sentence_B": ["B."], "relatedness_score": [3.0]}
+
+    monkeypatch.setattr(datasets, "load_dataset", lambda path, **kw: calls.append((path, kw)) or Table())
+    spec = {"format": "hub", "path": "RobZamp/sick", "revision": "refs/convert/parquet",
+            "data_files": "{config}/{split}/*.parquet"}
+    assert get_dataset("sick", spec, ["en"]).load("en", "en").s1 == ["A."]
+    assert calls == [("RobZamp/sick", {"split": "test", "revision": "refs/convert/parquet",
+                                       "data_files": {"test": "default/test/*.parquet"}})]
 
 
 def test_stsb_hub_layout_with_korsts_dev_split(tmp_path):
@@ -93,16 +170,17 @@ def test_sick_hub_english_with_hub_and_raw_translations(tmp_path):
     # RobZamp/sick names the key column "id"; maximedb/sick_nl and sdadas/sick_pl "pair_ID"
     names = ("id", "sentence_A", "sentence_B", "relatedness_score")
     spec = hub_repo(tmp_path / "sick", {"default": {"test": pairs(("4", "Boys play.", "No boy.", 3.6), ("7", "Dogs run.", "A dog.", 2.0), names=names)}})
-    nl = hub_repo(tmp_path / "sick_nl", {"default": {"test": pairs((7, "Honden rennen.", "Een hond.", 2.0), names=("pair_ID",) + names[1:])}})
+    nl = hub_repo(tmp_path / "sick_nl", {"default": {"test": pairs((7, "Honden rennen.", "Een hond.", 2.0), (4, "Jongens.", "Geen.", 3.6),
+                                                                   names=("pair_ID",) + names[1:])}})
     es = tmp_path / "sick_es"
     es.mkdir()
     (es / "SICK_test.txt").write_text("pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgement\n"
                                       "4\tNiños juegan.\tNingún niño.\t3.6\tNEUTRAL\n", encoding="utf-8")
     spec["translations"] = {"nl": nl, "es": {"path": str(es)}}
     ds = get_dataset("sick", spec, ["en", "nl", "es"])
-    assert ds.load("nl", "en").s1 == ["Honden rennen."] and ds.load("nl", "en").s2 == ["A dog."]
-    assert ds.load("es", "en").s2 == ["No boy."]
-    assert ds.load("es", "nl").s1 == []  # no pair_ID in common
+    assert ds.load("nl", "en").s1 == ["Honden rennen.", "Jongens."] and ds.load("nl", "en").s2 == ["A dog.", "No boy."]
+    with pytest.raises(DataFormatError, match=r"1 of 2 pair_IDs of en .* are not in es"):  # es lacks pair 7
+        ds.load("es", "en")
 
 
 def test_str24_hub_layout_maps_semrel_codes(tmp_path):
@@ -124,9 +202,12 @@ def test_bitext_sib_and_belebele_hub_layouts(tmp_path):
         "deu_Latn": {"devtest": [{"id": 1, "sentence": "Eins."}, {"id": 2, "sentence": "Zwei."}]},
     })
     assert get_dataset("flores", flores, ["en", "de"]).load("de", "en") == (["Eins.", "Zwei."], ["One.", "Two."])
-    flores_plus = hub_repo(tmp_path / "flores_plus", {  # openlanguagedata/flores_plus: column text
-        "eng_Latn": {"devtest": [{"text": "One."}]}, "fra_Latn": {"devtest": [{"text": "Un."}]}})
+    # openlanguagedata/flores_plus: devtest/<code>.parquet, column text, Chinese is cmn_Hans
+    flores_plus = hub_repo(tmp_path / "flores_plus", {
+        "eng_Latn": {"devtest": [{"text": "One."}]}, "fra_Latn": {"devtest": [{"text": "Un."}]},
+        "cmn_Hans": {"devtest": [{"text": "一。"}]}}, layout="{split}/{config}.parquet")
     assert get_dataset("flores", flores_plus, ["en", "fr"]).load("en", "fr") == (["One."], ["Un."])
+    assert get_dataset("flores", flores_plus, ["en", "zh"]).load("zh", "en") == (["一。"], ["One."])
 
     tatoeba = hub_repo(tmp_path / "tatoeba", {"cmn-eng": {"test": pairs(("你好。", "Hello."), names=("sentence1", "sentence2"))}})
     assert get_dataset("tatoeba", tatoeba, ["en", "zh"]).load("zh", "en") == (["你好。"], ["Hello."])
@@ -149,8 +230,12 @@ def test_hub_errors_name_the_dataset_and_row(tmp_path):
                                                            names=("sentence1", "sentence2", "similarity_score"))}})
     with pytest.raises(DataFormatError, match=r"bad\[en/test\] row 1: score 'high' is not a number"):
         get_dataset("stsb", bad, ["en"]).load("en", "en")
-    wrong_columns = hub_repo(tmp_path / "wrong", {"en": {"test": pairs(("A.", "B.", 1.0))}})
-    with pytest.raises(DataFormatError, match="no column 'similarity_score'"):
+    wrong_columns = hub_repo(tmp_path / "wrong", {"en": {"test": pairs(("A.", "B.", 1.0), names=("sentence1", "sentence2", "label"))}})
+    with pytest.raises(DataFormatError, match="no column 'similarity_score' or 'score'"):
         get_dataset("stsb", wrong_columns, ["en"]).load("en", "en")
-    with pytest.raises(DataSourceError, match="cannot list the configs"):
+    with pytest.raises(DataSourceError, match="no-such-repo' is not among the supported evaluation hub sets"):
         get_dataset("flores", {"format": "hub", "path": str(tmp_path / "no-such-repo")}, ["en"])
+    no_card = tmp_path / "no-card"
+    no_card.mkdir()
+    with pytest.raises(DataSourceError, match="cannot list the configs"):
+        get_dataset("flores", {"format": "hub", "path": str(no_card)}, ["en"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -31,19 +33,85 @@ def sts17_dir(tmp_path):
     return d
 
 
-def test_sts17_units_directions_and_extended_combinations(sts17_dir):
+def test_sts17_units_directions_and_tracks(sts17_dir):
     ds = get_dataset("sts17", {"path": str(sts17_dir)}, ["en", "de", "fr", "tr", "ko"])
-    assert [u.name for u in ds.units()] == ["en", "de-en", "de-fr", "en-fr", "en-tr"]
-    assert ds.directions(ds.unit("de-fr")) == [("fr", "de")]  # first sentences French, second German
-    data = ds.load("fr", "de")
-    assert data.s1 == ["Un homme est assis.", "Un chien court."]
-    assert data.s2 == ["Ein Mann sitzt.", "Eine Katze schläft."]
+    # Reimers & Gurevych's extended files are their own tracks: no fr-de made from them
+    assert [u.name for u in ds.units()] == ["en", "de-en", "en-fr", "en-tr"]
+    assert ds.directions(ds.unit("de-en")) == [("en", "de")]  # the file extended.de-en has English first
+    data = ds.load("fr", "en")
+    assert data.s1 == ["Un homme est assis.", "Un chien court."] and data.s2 == ["A man is sitting.", "A cat sleeps."]
     np.testing.assert_allclose(data.scores, [4.8, 0.4])
     assert ds.directions(ds.unit("en-tr")) == [("en", "tr")]
     assert ds.load("en", "tr").s2 == ["Bir çocuk.", "Bir kız."]  # gold = first 2 of 4 inputs
-    assert ds.multi_parallel and ds.bilingual_directions() == [("en", "de"), ("fr", "de"), ("fr", "en")]
+    assert not ds.multi_parallel  # language bias is STS-B's and SICK's, not STS17's
     assert ("ko", "not in sts17") in ds.skipped() and ("ar", "not configured") in ds.skipped()
     assert ds.texts("en") == ["A man sits.", "A dog runs.", "A man is sitting.", "A cat sleeps.", "A boy.", "A girl."]
+
+
+HK_SENTENCES = {  # track 5's two pairs in each language, first and second sentences
+    "EN": (["A man sits.", "A dog runs."], ["A man is sitting.", "A cat sleeps."]),
+    "CS": (["Muž sedí.", "Pes běží."], ["Muž sedí na židli.", "Kočka spí."]),
+    "DE": (["Ein Mann sitzt.", "Ein Hund rennt."], ["Ein Mann sitzt da.", "Eine Katze schläft."]),
+    "FR": (["Un homme assis.", "Un chien court."], ["Un homme est assis.", "Un chat dort."]),
+}
+
+
+def hercig_kral_zip(path, sentences=HK_SENTENCES, gold="4.8\n0.4\n"):
+    """Hercig & Kral (2021)'s dataset.zip as published: a dataset/ folder with one file per
+    language and side (one sentence a line, row-parallel) and one gold file."""
+    import zipfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("dataset/STS.2017.gs.track5.first-second.txt", gold)
+        for lang, (first, second) in sentences.items():
+            z.writestr(f"dataset/STS.2017.input.track5.{lang}.first.txt", "\n".join(first) + "\n")
+            z.writestr(f"dataset/STS.2017.input.track5.{lang}.second.txt", "\n".join(second) + "\n")
+    return path
+
+
+def add_it_nl(sts17_dir):
+    write(sts17_dir / "STS.input.extended.nl-en.txt", "Een man zit.\tA man is sitting.\t4.8\nEen hond rent.\tA cat sleeps.\t0.4\n")
+    write(sts17_dir / "STS.input.extended.it-en.txt", "Un uomo siede.\tA man is sitting.\t4.8\nUn cane corre.\tA cat sleeps.\t0.4\n")
+
+
+@pytest.mark.parametrize("unpacked", [False, True])
+def test_sts17_hercig_kral_zip_or_folder_gives_app_c2_pairs(sts17_dir, tmp_path, unpacked):
+    import zipfile
+
+    add_it_nl(sts17_dir)
+    hk = hercig_kral_zip(tmp_path / "hk" / "dataset.zip")
+    if unpacked:
+        zipfile.ZipFile(hk).extractall(tmp_path / "hk")
+        hk = tmp_path / "hk"  # the folder holding dataset/
+    langs = ["en", "de", "fr", "cs", "nl", "it", "tr", "ar"]
+    ds = get_dataset("sts17", {"path": str(sts17_dir), "hercig_kral": {"path": str(hk)}}, langs)
+    assert [u.name for u in ds.units()] == [
+        "cs", "de", "en", "fr", "ar-en", "cs-de", "cs-en", "cs-fr", "cs-it", "cs-nl", "de-en", "de-fr",
+        "de-it", "de-nl", "en-fr", "en-it", "en-nl", "en-tr", "fr-it", "fr-nl"]
+    # both directions where App. C.2 has both: de-en = Hercig & Kral's de-en + Reimers & Gurevych's en-de
+    assert ds.directions(ds.unit("de-en")) == [("de", "en"), ("en", "de")]
+    assert ds.directions(ds.unit("cs-en")) == [("cs", "en"), ("en", "cs")]
+    assert ds.directions(ds.unit("de-nl")) == [("nl", "de")]  # combined: nl first (R&G), de second (H&K)
+    assert ds.load("de", "en").s1 == ["Ein Mann sitzt.", "Ein Hund rennt."]
+    assert ds.load("de", "en").s2 == ["A man is sitting.", "A cat sleeps."]
+    nl_cs = ds.load("nl", "cs")
+    assert nl_cs.s1 == ["Een man zit.", "Een hond rent."] and nl_cs.s2 == ["Muž sedí na židli.", "Kočka spí."]
+    np.testing.assert_allclose(ds.load("cs", "cs").scores, [4.8, 0.4])
+    assert set(ds.local_files(["cs"])) >= ({str(hk)} if not unpacked else
+                                            {str(hk / "dataset" / "STS.2017.input.track5.CS.first.txt")})
+
+
+def test_sts17_hercig_kral_counts_and_layout_are_checked(sts17_dir, tmp_path):
+    with pytest.raises(DataSourceError, match=r"not Hercig & Kral's STS17 data; missing .*track5\.CS\.first"):
+        get_dataset("sts17", {"path": str(sts17_dir), "hercig_kral": {"path": str(hercig_kral_zip(
+            tmp_path / "a.zip", {k: v for k, v in HK_SENTENCES.items() if k != "CS"}))}}, ["en", "cs"])
+    short = dict(HK_SENTENCES, DE=(["Ein Mann sitzt."], ["Ein Mann sitzt da."]))
+    ds = get_dataset("sts17", {"path": str(sts17_dir), "hercig_kral": {"path": str(hercig_kral_zip(
+        tmp_path / "b.zip", short))}}, ["en", "de"])
+    with pytest.raises(DataFormatError, match=r"b\.zip!dataset/STS\.2017\.input\.track5\.DE\.first\.txt has 1 "
+                                              r"lines but .* has 2 scores"):
+        ds.load("de", "en")
 
 
 def test_sts17_malformed_rows_name_file_and_line(sts17_dir):
@@ -82,12 +150,12 @@ def stsb_dirs(tmp_path):
           "main-forum\tdeft\t2014\t0001\t0.400\t네.\t아니다.\n"
           "main-news\theadlines\t2015\t0002\t4.800\t남자가 나무를 자른다.\t남자가 장작을 팬다.\n")
     kardes = tmp_path / "kardes"
-    # BOM, CRLF, empty first header cell; English originals with a quote edit; one row not in STS-B
+    # lksenel/Kardes-NLU@96b5d9fd as published: BOM, CRLF, empty first header cell = idx, the
+    # STS-B row; the English copies carry edits (a quote dropped, a sentence reworded)
     write(kardes / "sts.test.ug.csv",
           "\ufeff,sentence1,sentence2,score,s1_translation,s2_translation\r\n"
-          '7,"Yes, it is true.",It is false.,0.4,Һә,Яқ\r\n'
-          "9,Unknown sentence.,Not in STS-B.,1.0,Уйғур,Үрүмчи\r\n"
-          "3,A man cuts wood.,A man chops wood.,4.8,Қәшқәр,мәктәп\r\n")
+          '1,"Yes, it is true.",It is false.,0.4,Һә,Яқ\r\n'
+          "2,A man is cutting wood.,A man chops wood.,4.8,Қәшқәр,мәктәп\r\n")
     return main, korsts, kardes
 
 
@@ -103,8 +171,24 @@ def test_stsb_joins_korsts_and_kardes_on_sts_b_rows(stsb_dirs):
     np.testing.assert_allclose(cross.scores, [0.4, 4.8])
     assert ds.load("de", "de").s1[1] == "Ja, es stimmt."  # CSV quoting
     assert ds.load("ko", "ko").s1[0] == '한 소녀가 "머리"를 한다.'  # KorSTS quotes are text
-    assert ("ug", "1 of 3 Kardeş-NLU rows not found in STS-B; left out") in ds.skipped()
+    assert not [item for item in ds.skipped() if item[0] == "ug"]  # every row paired by idx, none dropped
     assert len(ds.bilingual_directions()) == 12
+
+
+def test_kardes_repository_layout_and_idx_that_does_not_index_the_english_source(stsb_dirs):
+    main, _, kardes = stsb_dirs
+    clone = kardes.parent / "Kardes-NLU"  # a clone: Data/<language name>/sts.<split>.<code>.csv
+    (clone / "Data" / "uyghur").mkdir(parents=True)
+    (kardes / "sts.test.ug.csv").rename(clone / "Data" / "uyghur" / "sts.test.ug.csv")
+    write(clone / "Data" / "kazakh" / "sts.test.kk.csv", ",sentence1,sentence2,score,s1_translation,s2_translation\n"
+          '5,"Yes, it is ""true"".",It is false.,0.4,Иә,Жоқ\n')  # idx 5: not a row of this English file
+    ds = get_dataset("stsb", {"path": str(main), "kardes": {"path": str(clone)}}, ["en", "kk", "ug"])
+    assert ds.languages() == ["en", "kk", "ug"]
+    assert ds.load("ug", "en").s1 == ["ھە", "قەشقەر"]
+    assert ds.load("kk", "en").s2 == ["It is false."]  # paired by its English text instead, and said so
+    assert any(lang == "kk" and "paired by the English text" in why for lang, why in ds.skipped())
+    assert ds.local_files(["kk"]) == sorted([str(clone / "Data" / "kazakh" / "sts.test.kk.csv"),
+                                             str(main / "stsb-en-test.csv")])
 
 
 def test_korsts_out_of_sts_b_order_fails(stsb_dirs):
@@ -150,7 +234,8 @@ def sick_dir(tmp_path):
           "7\tPies biegnie.\tPies śpi.\t2.0\tNEUTRAL\n4\tChłopcy grają.\tNie ma chłopca.\t3.6\tCONTRADICTION\n")
     # a full SICK.txt: the split is chosen by its SemEval_set column
     write(d / "nl" / "SICK_NL.txt", SICK_12 + sick_12_row(4, "Jongens spelen.", "Geen jongen.", 3.6)
-          + sick_12_row(5, "Training.", "Trainen.", 1.0, semeval="TRAIN"))
+          + sick_12_row(5, "Training.", "Trainen.", 1.0, semeval="TRAIN")
+          + sick_12_row(7, "Een hond rent.", "Een hond slaapt.", 2.0))
     write(d / "notes" / "readme.txt", "not a language\n")
     return d
 
@@ -160,25 +245,62 @@ def test_sick_layouts_joined_on_pair_id(sick_dir):
     assert ds.task == "str"
     data = ds.load("pl", "en")
     assert data.s1 == ["Pies biegnie.", "Chłopcy grają."] and data.s2 == ["A dog sleeps.", "No boy plays."]
-    assert ds.load("nl", "nl").s1 == ["Jongens spelen."]
-    assert ds.load("en", "nl").s2 == ["Geen jongen."]
+    assert ds.load("nl", "nl").s1 == ["Jongens spelen.", "Een hond rent."]
+    assert ds.load("en", "nl").s2 == ["Geen jongen.", "Een hond slaapt."]
     assert ("notes", "unknown language code in the source") in ds.skipped()
 
 
 def test_sick_dev_split_and_missing_split_file(sick_dir):
     write(sick_dir / "en" / "SICK_trial.txt", SICK_12 + sick_12_row(1, "Trial.", "Trial two.", 4.0, "TRIAL"))
-    ds = get_dataset("sick", {"path": str(sick_dir), "split": "dev"}, ["en", "pl"])
+    with pytest.raises(DataSourceError, match=r"no SICK dev file for pl in .*sick/pl"):  # never dropped silently
+        get_dataset("sick", {"path": str(sick_dir), "split": "dev"}, ["en", "pl"])
+    for lang in ("pl", "nl"):
+        shutil.rmtree(sick_dir / lang)
+    ds = get_dataset("sick", {"path": str(sick_dir), "split": "dev"}, ["en"])
     assert ds.load("en", "en").s1 == ["Trial."]
-    assert ds.languages() == ["en"]
-    assert any(item == "pl" and "no SICK dev file" in reason for item, reason in ds.skipped())
+
+
+def test_sick_pair_id_missing_in_one_language_is_an_error(sick_dir):
+    write(sick_dir / "pl" / "SICK_test.txt", "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment\n"
+          "7\tPies biegnie.\tPies śpi.\t2.0\tNEUTRAL\n")
+    ds = get_dataset("sick", {"path": str(sick_dir)}, ["en", "pl"])
+    with pytest.raises(DataFormatError, match=r"1 of 2 pair_IDs of en \(.*SICK_test_annotated\.txt\) are not in pl "
+                                              r"\(.*SICK_test\.txt\), e\.g\. \['4'\]"):
+        ds.load("pl", "en")
+
+
+def test_sick_translations_read_from_clones_of_their_repositories(sick_dir, tmp_path):
+    header5 = "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment\n"
+    rows = {"pl": ("Chłopcy grają.", "Pies biegnie."), "es": ("Niños juegan.", "Un perro corre.")}
+    # sdadas/polish-sentence-evaluation: resources/downstream/SICK/SICK_{train,trial,test_annotated}.txt
+    pl = tmp_path / "polish-sentence-evaluation"
+    write(pl / "README.md", "# Polish sentence evaluation\n")
+    write(pl / "resources" / "downstream" / "SICK" / "SICK_trial.txt", header5 + "1\tx\ty\t3.0\tNEUTRAL\n")
+    write(pl / "resources" / "downstream" / "SICK" / "SICK_test_annotated.txt",
+          header5 + f"4\t{rows['pl'][0]}\tNie.\t3.6\tNEUTRAL\n7\t{rows['pl'][1]}\tŚpi.\t2.0\tNEUTRAL\n")
+    # OpenCENIA/Spanish-Sentence-Evaluation: data/senteval/SICK/SICK_{train,trial,test}.txt
+    es = tmp_path / "Spanish-Sentence-Evaluation"
+    write(es / "data" / "senteval" / "SICK" / "SICK_test.txt",
+          header5 + f"4\t{rows['es'][0]}\tNo.\t3.6\tNEUTRAL\n7\t{rows['es'][1]}\tDuerme.\t2.0\tNEUTRAL\n")
+    # gijswijnholds/sick_nl: the full SICK_NL.txt at its root, beside sentence lists
+    nl = tmp_path / "sick_nl"
+    shutil.copy(sick_dir / "nl" / "SICK_NL.txt", write(nl / "SICKSENTS.txt", "A sentence.\n").parent / "SICK_NL.txt")
+    shutil.rmtree(sick_dir / "pl")
+    shutil.rmtree(sick_dir / "nl")
+    spec = {"path": str(sick_dir), "translations": {lang: {"path": str(p)} for lang, p in
+                                                    (("pl", pl), ("es", es), ("nl", nl))}}
+    ds = get_dataset("sick", spec, ["en", "es", "nl", "pl"])
+    assert [u.name for u in ds.units() if u.setting == "cross"] == ["en-es", "en-nl", "en-pl", "es-nl", "es-pl", "nl-pl"]
+    assert ds.load("pl", "es").s1 == ["Chłopcy grają.", "Pies biegnie."]
+    assert ds.load("es", "nl").s2 == ["Geen jongen.", "Een hond slaapt."]
 
 
 def test_sick_translations_key_adds_a_language(sick_dir, tmp_path):
     es = write(tmp_path / "es_sick" / "SICK_test.txt",
                "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgement\n"
-               "4\tNiños juegan.\tNingún niño.\t3.6\tCONTRADICTION\n").parent
+               "4\tNiños juegan.\tNingún niño.\t3.6\tCONTRADICTION\n7\tUn perro.\tDuerme.\t2.0\tNEUTRAL\n").parent
     ds = get_dataset("sick", {"path": str(sick_dir), "translations": {"spa": {"path": str(es)}}}, ["en", "es"])
-    assert ds.load("es", "en").s1 == ["Niños juegan."]
+    assert ds.load("es", "en").s1 == ["Niños juegan.", "Un perro."]
 
 
 # --------------------------------------------------------------------------- STR 2024

@@ -33,6 +33,10 @@ class Source:
     format: str
     path: str
     split: str
+    # Hub only: the branch or commit to load, and a data_files pattern with {config} and
+    # {split} (for a repository whose main branch holds only a loading script)
+    revision: str | None = None
+    data_files: str | None = None
 
     def __post_init__(self):
         if self.format not in FORMATS:
@@ -44,11 +48,17 @@ class Source:
     def from_spec(cls, spec: dict, default_split: str = "test") -> Source:
         if "path" not in spec:
             raise DataSourceError(f"an evaluation data source needs a 'path': {spec!r}")
-        return cls(spec.get("format", "raw"), str(spec["path"]), spec.get("split") or default_split)
+        return cls(spec.get("format", "raw"), str(spec["path"]), spec.get("split") or default_split,
+                   spec.get("revision"), spec.get("data_files"))
 
     @property
     def is_raw(self) -> bool:
         return self.format == "raw"
+
+    @property
+    def is_local(self) -> bool:
+        """A raw folder, or a local copy of a hub repository (not a hub id)."""
+        return self.is_raw or Path(self.path).is_dir()
 
     def directory(self) -> Path:
         """The raw source's folder; raises DataSourceError naming it when it is missing."""

@@ -2,9 +2,9 @@
 
 Hub routes:
 
-- flores: ``facebook/flores`` (gated), one config per FLORES-200 code (eng_Latn ...),
-  splits devtest/dev, column sentence (``openlanguagedata/flores_plus`` works too: its
-  column is text).
+- flores: ``openlanguagedata/flores_plus`` (gated), one config per language (eng_Latn ...,
+  Chinese cmn_Hans), splits devtest/dev, column text. ``facebook/flores`` holds only its
+  loading script, which datasets refuses; a local copy of its data (column sentence) works.
 - tatoeba: ``mteb/tatoeba-bitext-mining``, configs <iso3>-eng (deu-eng, cmn-eng ...),
   split test, columns sentence1 (the non-English side) and sentence2 (English).
 """
@@ -67,6 +67,7 @@ class Flores(BitextDataset):
     Raw: <code>_<Script>.devtest (split test) or .dev (split dev), one sentence a line."""
 
     _SUFFIX = {"test": "devtest", "dev": "dev"}
+    _ALIASES = {"cmn_Hans": "zho_Hans"}  # FLORES+'s code for Chinese (Simplified)
 
     def __init__(self, name: str, source: Source, languages: Sequence[str]):
         super().__init__(name, languages)
@@ -76,7 +77,7 @@ class Flores(BitextDataset):
             codes = [p.name[: -len(suffix) - 1] for p in source.directory().glob(f"*.{suffix}")]
         else:
             codes = hub_configs(source)
-        self._codes, left_out = language_codes(codes)
+        self._codes, left_out = language_codes(codes, self._ALIASES)
         self.notes += left_out
         if not self._codes:
             raise DataSourceError(f"{name}: no FLORES *.{suffix} files in {source.path}")

@@ -10,7 +10,10 @@ source without a single row (a score over no pairs is NaN, not a number to repor
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import re
+from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -128,24 +131,92 @@ def text(value, where: str, what: str = "text") -> str:
 
 
 # --------------------------------------------------------------------------- hub route
-def hub_configs(source: Source) -> list[str]:
-    """The config (subset) names of a hub dataset: a hub id or a local copy laid out as
-    the hub repository (README.md with `configs:` metadata)."""
+@functools.cache
+def hub_facts() -> dict[str, dict]:
+    """The supported hub sets' published configs etc. (resources/eval_hub_sources.yaml)."""
+    import yaml
+
+    text = resources.files("modsent.resources").joinpath("eval_hub_sources.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def facts_of(source: Source) -> dict:
+    """The static facts of a hub id; {} for a local copy."""
+    if source.is_local:
+        return {}
+    facts = hub_facts().get(source.path)
+    if facts is None:
+        raise DataSourceError(
+            f"hub dataset {source.path!r} is not among the supported evaluation hub sets "
+            f"({', '.join(sorted(hub_facts()))}); point path at a local copy of it, or add its "
+            "configs to modsent/resources/eval_hub_sources.yaml")
+    for key in ("revision", "data_files"):
+        if facts.get(key) and getattr(source, key) != facts[key]:
+            raise DataSourceError(
+                f"hub dataset {source.path!r} loads only with {key}: {facts[key]!r} (its main branch holds "
+                f"only a loading script, which datasets refuses); the source has {getattr(source, key)!r}")
+    return facts
+
+
+def _config_glob(source: Source, split: str) -> list[str]:
+    """A local copy read with a data_files pattern: the configs its files match."""
+    pattern = source.data_files
+    regex = re.compile(re.escape(pattern).replace(re.escape("{config}"), "(?P<config>[^/]+)")
+                       .replace(re.escape("{split}"), re.escape(split)).replace(re.escape("*"), "[^/]*"))
+    root = Path(source.path)
+    found = {m.group("config") for p in root.rglob("*")
+             if p.is_file() and (m := regex.fullmatch(p.relative_to(root).as_posix()))}
+    return sorted(found)
+
+
+def hub_configs(source: Source, split: str | None = None) -> list[str]:
+    """The config (subset) names of a hub dataset, without network: a hub id's from the
+    static facts (less those unlabelled in `split`), a local copy's from its files (the
+    data_files pattern, or README.md `configs:` metadata)."""
+    facts = facts_of(source)
+    if facts:
+        unlabelled = set((facts.get("unlabelled") or {}).get(split, []))
+        return [c for c in facts["configs"] if c not in unlabelled]
+    if source.data_files and "{config}" in source.data_files:
+        return _config_glob(source, split or "test")
     import datasets
 
     try:
         return list(datasets.get_dataset_config_names(source.path))
-    except Exception as e:  # the hub client raises many types (offline, not found, gated)
+    except Exception as e:  # the hub client raises many types (not found, no metadata ...)
         raise DataSourceError(f"cannot list the configs of hub dataset {source.path!r}: {e}") from e
 
 
+def unlabelled_configs(source: Source, split: str) -> list[str]:
+    """Configs a hub id publishes with placeholder labels in `split` (left out, named)."""
+    return list((facts_of(source).get("unlabelled") or {}).get(split, []))
+
+
+def hub_split(source: Source, split: str, names: dict[str, str]) -> str:
+    """The hub's name of split test/dev: the facts' `splits`, else the reader's own `names`."""
+    return (facts_of(source).get("splits") or names)[split]
+
+
+def hub_language(source: Source) -> str | None:
+    """The language of a one-config hub set (facts `language`), if the facts say."""
+    return facts_of(source).get("language")
+
+
 def load_hub(source: Source, config: str | None, split: str, wanted: Sequence[Column]) -> list[Row]:
-    """Rows of one config and split through `datasets.load_dataset`."""
+    """Rows of one config and split through `datasets.load_dataset` (with the source's
+    revision and data_files pattern where it has them)."""
     import datasets
 
     label = f"{source.path}[{config or 'default'}/{split}]"
+    kwargs = {"split": split}
+    if source.revision and not source.is_local:
+        kwargs["revision"] = source.revision
+    if source.data_files:
+        kwargs["data_files"] = {split: source.data_files.format(config=config or "default", split=split)}
+    else:
+        kwargs["name"] = config
     try:
-        table = datasets.load_dataset(source.path, name=config, split=split)
+        table = datasets.load_dataset(source.path, **kwargs)
     except Exception as e:
         raise DataSourceError(f"cannot load hub dataset {label}: {e}") from e
     names = _column_names(table.column_names, wanted, label)

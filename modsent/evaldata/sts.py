@@ -26,6 +26,7 @@ Hub routes (`format: hub`; ids, configs and columns as published):
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -36,7 +37,8 @@ from modsent.evaldata.base import (
     DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes,
 )
 from modsent.evaldata.readers import (
-    Row, hub_configs, load_hub, nonempty, number, read_delimited, read_lines, read_table, text,
+    Row, facts_of, hub_configs, hub_language, hub_split, load_hub, nonempty, number, read_delimited,
+    read_lines, read_table, text, unlabelled_configs,
 )
 from modsent.evaldata.uyghur import cyrillic_to_arabic
 from modsent.languages import get_language
@@ -133,7 +135,6 @@ class _Track:
     config: str  # hub config, also the column languages in order: en-ar = English first
     input_file: str | None  # raw layout (jcyk/MSE-AMR STS17-test); None: hub only
     gold_file: str | None  # None: the gold score is the input's third column
-    extended: bool  # row-parallel with en-en (Reimers & Gurevych 2020)
     # The published tr-en input ends in pairs with an empty score column that the gold does
     # not cover (500 inputs, 250 scores); every other track's gold has a score per pair.
     unscored_tail: bool = False
@@ -144,32 +145,105 @@ class _Track:
         return get_language(a).code, get_language(b).code
 
 
+# The original SemEval-2017 tracks, Reimers & Gurevych's extended files (row-parallel with
+# en-en) and the Korean set MTEB ships beside them (KorSTS, App. C.2's 2850 ko pairs).
 _STS17_TRACKS = (
-    _Track("ar-ar", "STS.input.track1.ar-ar.txt", "STS.gs.track1.ar-ar.txt", False),
-    _Track("en-ar", "STS.input.track2.ar-en.txt", "STS.gs.track2.ar-en.txt", False),
-    _Track("es-es", "STS.input.track3.es-es.txt", "STS.gs.track3.es-es.txt", False),
-    _Track("es-en", "STS.input.track4a.es-en.txt", "STS.gs.track4a.es-en.txt", False),
-    _Track("en-en", "STS.input.track5.en-en.txt", "STS.gs.track5.en-en.txt", True),
-    _Track("en-tr", "STS.input.track6.tr-en.txt", "STS.gs.track6.tr-en.txt", False, unscored_tail=True),
-    _Track("en-de", "STS.input.extended.de-en.txt", None, True),
-    _Track("fr-en", "STS.input.extended.fr-en.txt", None, True),
-    _Track("it-en", "STS.input.extended.it-en.txt", None, True),
-    _Track("nl-en", "STS.input.extended.nl-en.txt", None, True),
-    _Track("ko-ko", None, None, False),
+    _Track("ar-ar", "STS.input.track1.ar-ar.txt", "STS.gs.track1.ar-ar.txt"),
+    _Track("en-ar", "STS.input.track2.ar-en.txt", "STS.gs.track2.ar-en.txt"),
+    _Track("es-es", "STS.input.track3.es-es.txt", "STS.gs.track3.es-es.txt"),
+    _Track("es-en", "STS.input.track4a.es-en.txt", "STS.gs.track4a.es-en.txt"),
+    _Track("en-en", "STS.input.track5.en-en.txt", "STS.gs.track5.en-en.txt"),
+    _Track("en-tr", "STS.input.track6.tr-en.txt", "STS.gs.track6.tr-en.txt", unscored_tail=True),
+    _Track("en-de", "STS.input.extended.de-en.txt", None),
+    _Track("fr-en", "STS.input.extended.fr-en.txt", None),
+    _Track("it-en", "STS.input.extended.it-en.txt", None),
+    _Track("nl-en", "STS.input.extended.nl-en.txt", None),
+    _Track("ko-ko", None, None),
 )
+# Hercig & Kral (2021): track 5 (en-en) translated into cs, de and fr, one file per
+# language and side, row-parallel with one gold file. App. C.2 takes from it:
+_HK_LANGS = {"en": "EN", "cs": "CS", "de": "DE", "fr": "FR"}
+_HK_DIRECTIONS = (
+    ("cs", "cs"), ("de", "de"), ("fr", "fr"), ("de", "en"), ("en", "fr"), ("en", "cs"), ("cs", "en"),
+    ("de", "fr"), ("fr", "de"), ("cs", "de"), ("de", "cs"), ("cs", "fr"), ("fr", "cs"),
+)
+# ... and combines Reimers & Gurevych's nl and it first sentences with Hercig & Kral's
+# second sentences (both families translate the same 250 en-en pairs).
+_COMBINED_DIRECTIONS = tuple((a, b) for a in ("nl", "it") for b in ("de", "fr", "cs"))
+_HK_DIR = "dataset"
+_HK_GOLD = "STS.2017.gs.track5.first-second.txt"
+
+
+def _hk_name(lang: str, side: str) -> str:
+    return f"STS.2017.input.track5.{_HK_LANGS[lang]}.{side}.txt"
+
+
+class HercigKral:
+    """Hercig & Kral's dataset.zip as published (dataset/STS.2017.input.track5.<L>.<side>.txt
+    and dataset/STS.2017.gs.track5.first-second.txt), or the folder it unpacks to."""
+
+    def __init__(self, source: Source):
+        if not source.is_raw:
+            raise DataSourceError(f"{source.path}: Hercig & Kral's STS17 data is not on the hub; "
+                                  "use format: raw with its dataset.zip or the folder it unpacks to")
+        self.source = source
+        path = Path(source.path)
+        self.zip = zipfile.is_zipfile(path) if path.is_file() else False
+        if self.zip:
+            with zipfile.ZipFile(path) as z:
+                members = set(z.namelist())
+            self._member = lambda name: f"{_HK_DIR}/{name}"
+            missing = [n for n in self.names() if self._member(n) not in members]
+        else:
+            root = source.directory()
+            self.root = root / _HK_DIR if (root / _HK_DIR).is_dir() else root
+            missing = [n for n in self.names() if not (self.root / n).is_file()]
+        if missing:
+            raise DataSourceError(f"{source.path}: not Hercig & Kral's STS17 data; missing {missing}")
+
+    @staticmethod
+    def names() -> list[str]:
+        return [_HK_GOLD] + [_hk_name(lang, side) for lang in _HK_LANGS for side in ("first", "second")]
+
+    def files(self) -> list[Path]:
+        return [Path(self.source.path)] if self.zip else [self.root / n for n in self.names()]
+
+    def _lines(self, name: str) -> tuple[str, list[str]]:
+        if not self.zip:
+            return str(self.root / name), read_lines(self.root / name)
+        where = f"{self.source.path}!{self._member(name)}"
+        with zipfile.ZipFile(self.source.path) as z:
+            text = z.read(self._member(name)).decode("utf-8-sig")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return where, nonempty([line.removesuffix("\r") for line in lines], where)
+
+    def side(self, lang: str, side: str) -> list[str]:
+        where, lines = self._lines(_hk_name(lang, side))
+        self._check_count(where, lines)
+        return [text(t, f"{where}:{i}") for i, t in enumerate(lines, start=1)]
+
+    def gold(self, scale: Scale) -> np.ndarray:
+        where, lines = self._lines(_HK_GOLD)
+        return np.array([_score(v, f"{where}:{i}", scale) for i, v in enumerate(lines, start=1)])
+
+    def _check_count(self, where: str, lines: list[str]) -> None:
+        gold_where, gold = self._lines(_HK_GOLD)
+        if len(lines) != len(gold):
+            raise DataFormatError(f"{where} has {len(lines)} lines but {gold_where} has {len(gold)} scores; "
+                                  "the files are row-parallel")
 
 
 class STS17(PairScoreDataset):
-    """SemEval-2017 STS plus the extended cross-lingual files.
+    """SemEval-2017 STS as App. C.2 compiles it: the original tracks, Reimers & Gurevych's
+    extended files, Hercig & Kral's cs/de/fr data (`hercig_kral`) and the pairs that
+    combine the two translated families. de-en (say) has both directions: Hercig & Kral's
+    de-en and Reimers & Gurevych's en-de."""
 
-    The extended files are row-parallel with en-en: first sentences exist in en/fr/it/nl,
-    second sentences in en/de, so every combination (fr-de, it-de, nl-de too) is a set.
-    """
+    task = "sts"  # no language bias: its families are not one multi-parallel set
 
-    task = "sts"
-    multi_parallel = True
-
-    def __init__(self, name: str, source: Source, languages: Sequence[str]):
+    def __init__(self, name: str, source: Source, languages: Sequence[str], hercig_kral: Source | None = None):
         super().__init__(name, languages)
         if source.split != "test":
             raise DataSourceError(f"{name}: STS17 has only a test split, not {source.split!r}")
@@ -178,31 +252,32 @@ class STS17(PairScoreDataset):
             root = source.directory()
             self.tracks = [t for t in _STS17_TRACKS if t.input_file and (root / t.input_file).is_file()]
         else:
-            configs = set(hub_configs(source))
+            configs = set(hub_configs(source, "test"))
             self.tracks = [t for t in _STS17_TRACKS if t.config in configs]
         if not self.tracks:
             raise DataSourceError(f"{name}: no STS17 files in {source.path}")
-        extended = [t for t in self.tracks if t.extended]
-        self._firsts = {t.columns[0]: t for t in extended}
-        self._seconds = {t.columns[1]: t for t in extended}
-        self._directions = sorted({t.columns for t in self.tracks if not t.extended}
-                                  | {(a, b) for a in self._firsts for b in self._seconds})
+        self.hk = HercigKral(hercig_kral) if hercig_kral is not None else None
+        self._track_of = {t.columns: t for t in self.tracks}
+        firsts = {t.columns[0]: t for t in self.tracks if t.columns[1] == "en" and t.columns[0] in ("nl", "it")}
+        self._combined = {d: firsts[d[0]] for d in _COMBINED_DIRECTIONS if self.hk and d[0] in firsts}
+        self._directions = sorted(set(self._track_of) | (set(_HK_DIRECTIONS) if self.hk else set())
+                                  | set(self._combined))
 
     def source_directions(self) -> list[Direction]:
         return self._directions
-
-    def parallel_languages(self) -> set[str]:
-        return set(self._firsts) | set(self._seconds)
 
     def _gold_path(self, track: _Track) -> Path | None:
         path = self.source.directory() / track.gold_file if track.gold_file else None
         return path if path is not None and path.is_file() else None
 
     def language_files(self, lang: str) -> list[Path]:
-        if not self.source.is_raw:
-            return self.source.hub_copy()
-        tracks = [t for t in self.tracks if lang in t.columns]
-        return [self.source.file(t.input_file) for t in tracks] + [p for t in tracks if (p := self._gold_path(t))]
+        own = self.source.hub_copy()
+        if self.source.is_raw:
+            tracks = [t for t in self.tracks if lang in t.columns]
+            own = [self.source.file(t.input_file) for t in tracks] + [p for t in tracks if (p := self._gold_path(t))]
+        if self.hk and any(lang in d for d in list(_HK_DIRECTIONS) + list(self._combined)):
+            own += self.hk.files()
+        return own
 
     def _read_track(self, track: _Track) -> STSData:
         if not self.source.is_raw:
@@ -235,15 +310,18 @@ class STS17(PairScoreDataset):
                        np.array(gold, dtype=np.float64))
 
     def read_direction(self, l1: str, l2: str) -> STSData:
-        for track in self.tracks:
-            if not track.extended and track.columns == (l1, l2):
-                return self._read_track(track)
-        first, second = self._read_track(self._firsts[l1]), self._read_track(self._seconds[l2])
-        if len(first) != len(second):
-            raise DataFormatError(
-                f"{self.name}: the extended files {self._firsts[l1].config} and {self._seconds[l2].config} "
-                f"are not row-parallel ({len(first)} and {len(second)} pairs)")
-        return STSData(first.s1, second.s2, first.scores)
+        if (l1, l2) in self._track_of:
+            return self._read_track(self._track_of[l1, l2])
+        second, gold = self.hk.side(l2, "second"), self.hk.gold(self.scale)
+        if (l1, l2) in self._combined:
+            track = self._combined[l1, l2]
+            first = self._read_track(track)
+            if len(first) != len(second):
+                raise DataFormatError(
+                    f"{self.name}: {track.config} has {len(first)} pairs but Hercig & Kral's {l2} files have "
+                    f"{len(second)}; both translate the 250 en-en pairs row by row")
+            return STSData(first.s1, second, first.scores)
+        return STSData(self.hk.side(l1, "first"), second, gold)
 
 
 # --------------------------------------------------------------------------- multi-parallel sets
@@ -299,13 +377,31 @@ def _english_key(s1: str, s2: str) -> str:
     return norm(s1) + "|" + norm(s2)
 
 
+# Kardeş-NLU's repository keeps each language in Data/<name>/ (its flat copies work too).
+_KARDES_FOLDERS = ("azeri", "kazakh", "kyrgyz", "uyghur", "uzbek")
+
+
+def _kardes_files(root: Path, split: str) -> dict[str, Path]:
+    """Source code (az, kk ...) -> its sts.<split>.<code>.csv, flat or in Data/<name>/."""
+    pattern = re.compile(rf"sts\.{split}\.(.+)\.csv")
+    candidates = [*root.iterdir()] + [p for name in _KARDES_FOLDERS if (root / "Data" / name).is_dir()
+                                      for p in (root / "Data" / name).iterdir()]
+    return {m.group(1): p for p in sorted(candidates) if (m := pattern.fullmatch(p.name))}
+
+
 class STSB(ParallelSTS):
-    """STS-B translations, multi-parallel by STS-B row: stsb_multi_mt (row order),
-    KorSTS (row order, checked against the gold scores) and Kardeş-NLU (matched on the
-    English originals it carries; Uyghur converted from Cyrillic to Arabic script)."""
+    """STS-B and its translations, multi-parallel by STS-B row.
+
+    The paper's set (App. C.2): the English STS benchmark (`path`: the hub's
+    mteb/stsbenchmark-sts, or a folder of stsb-<lang>-<split>.csv files), KorSTS (`korsts`,
+    row order, checked against the gold scores) and Kardeş-NLU (`kardes`, az kk ky ug uz,
+    paired by its idx column = the STS-B row; Uyghur converted from Cyrillic to Arabic
+    script). The DeepL translations of stsb_multi_mt are not a paper set: the paper config
+    does not name them; a config may add them as the dataset `stsb_multi_mt`.
+    """
 
     task = "sts"
-    _MAIN_SPLITS = {"test": "test", "dev": "dev"}
+    _SPLITS = {"test": "test", "dev": "dev"}  # stsb_multi_mt's; other hub sets' in their facts
     _KORSTS_SPLITS = {"test": "test", "dev": "valid"}
 
     def __init__(self, name: str, source: Source, languages: Sequence[str],
@@ -316,31 +412,37 @@ class STSB(ParallelSTS):
         if source.is_raw:
             pattern = re.compile(rf"stsb-(.+)-{source.split}\.csv")
             codes = [m.group(1) for p in source.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+            self._main, left_out = language_codes(codes)
         else:
-            codes = [c for c in hub_configs(source) if c != "default"]
-        self._main, left_out = language_codes(codes)
+            configs = hub_configs(source, source.split)
+            if configs == ["default"]:  # a one-language set: the English STS benchmark
+                self._main, left_out = {hub_language(source) or "en": "default"}, []
+            else:
+                self._main, left_out = language_codes(c for c in configs if c != "default")
         self.notes += left_out
         self._origin.update({lang: "main" for lang in self._main})
         if not self._main:
-            raise DataSourceError(f"{name}: no stsb_multi_mt {source.split} files in {source.path}")
+            raise DataSourceError(f"{name}: no STS-B {source.split} files in {source.path}")
         if korsts is not None:
             if korsts.is_raw:
-                korsts.file(f"sts-{korsts.split}.tsv")
+                self._korsts_file()
+            elif facts_of(korsts).get("not_row_parallel"):
+                raise DataSourceError(f"{name}: korsts {korsts.path}: {facts_of(korsts)['not_row_parallel']}")
             self._add_language("ko", "korsts")
         if kardes is not None:
             if not kardes.is_raw:
                 raise DataSourceError(f"{name}: Kardeş-NLU is not on the hub (github.com/lksenel/Kardes-NLU); "
                                       "use format: raw with its files")
             if "en" not in self._main:
-                raise DataSourceError(f"{name}: Kardeş-NLU rows are matched on the English STS-B sentences, "
-                                      f"so stsb-en-{source.split}.csv is needed in {source.path}")
-            pattern = re.compile(rf"sts\.{kardes.split}\.(.+)\.csv")
-            found = [m.group(1) for p in kardes.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+                raise DataSourceError(f"{name}: Kardeş-NLU rows pair with the English STS-B rows, "
+                                      f"so English STS-B ({source.split}) is needed in {source.path}")
+            found = _kardes_files(kardes.directory(), kardes.split)
             if not found:
-                raise DataSourceError(f"{name}: no Kardeş-NLU sts.{kardes.split}.<lang>.csv files in {kardes.path}")
+                raise DataSourceError(f"{name}: no Kardeş-NLU sts.{kardes.split}.<lang>.csv files in {kardes.path} "
+                                      f"(nor in its Data/<{'|'.join(_KARDES_FOLDERS)}>/)")
             mapped, left_out = language_codes(found)
             self.notes += left_out
-            self._kardes_files = mapped
+            self._kardes_paths = {lang: found[code] for lang, code in mapped.items()}
             for lang in mapped:
                 self._add_language(lang, "kardes")
 
@@ -365,6 +467,12 @@ class STSB(ParallelSTS):
     def _main_files(self, lang: str) -> list[Path]:
         return [self._main_file(lang)] if self.source.is_raw else self.source.hub_copy()
 
+    def _korsts_file(self) -> Path:
+        """sts-<split>.tsv in a KorSTS folder or a clone of kakaobrain/KorNLUDatasets."""
+        name = f"sts-{self.korsts.split}.tsv"
+        root = self.korsts.directory()
+        return root / "KorSTS" / name if (root / "KorSTS" / name).is_file() else self.korsts.file(name)
+
     def language_files(self, lang: str) -> list[Path]:
         origin = self._origin.get(lang)
         if origin is None:
@@ -372,10 +480,10 @@ class STSB(ParallelSTS):
         if origin == "main":
             own = self._main_files(lang)
         elif origin == "korsts":
-            own = [self.korsts.file(f"sts-{self.korsts.split}.tsv")] if self.korsts.is_raw else self.korsts.hub_copy()
+            own = [self._korsts_file()] if self.korsts.is_raw else self.korsts.hub_copy()
         else:
-            own = [self.kardes.file(f"sts.{self.kardes.split}.{self._kardes_files[lang]}.csv")]
-        # positional rows are checked against the reference language, Kardeş-NLU matched on English
+            own = [self._kardes_paths[lang]]
+        # rows are checked against the reference language (Kardeş-NLU: English)
         return own + self._main_files("en" if origin == "kardes" else self._reference_language())
 
     def _check_row_order(self, rows: list[Row], keyed: dict, label: str, name: str) -> None:
@@ -401,13 +509,12 @@ class STSB(ParallelSTS):
 
     def _read_main(self, lang: str):
         code = self._main[lang]
+        columns = ["sentence1", "sentence2", ("similarity_score", "score")]
         if self.source.is_raw:
             rows = read_table(self._main_file(lang), delimiter=",", quoted=True,
-                              columns=["sentence1", "sentence2", "similarity_score"],
-                              wanted=["sentence1", "sentence2", "similarity_score"])
+                              columns=["sentence1", "sentence2", "similarity_score"], wanted=columns)
         else:
-            rows = load_hub(self.source, code, self._MAIN_SPLITS[self.source.split],
-                            ["sentence1", "sentence2", "similarity_score"])
+            rows = load_hub(self.source, code, hub_split(self.source, self.source.split, self._SPLITS), columns)
         keyed = _rows_by_key(rows, None, "sentence1", "sentence2", "similarity_score", self.scale)
         if lang != self._reference_language():
             self._check_row_order(rows, keyed, self._main_label(lang), "stsb_multi_mt")
@@ -416,35 +523,60 @@ class STSB(ParallelSTS):
     def _read_korsts(self):
         wanted = ["sentence1", "sentence2", "score"]
         if self.korsts.is_raw:
-            path = self.korsts.file(f"sts-{self.korsts.split}.tsv")
+            path = self._korsts_file()
             rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
         else:
-            rows = load_hub(self.korsts, None, self._KORSTS_SPLITS[self.korsts.split], wanted)
+            rows = load_hub(self.korsts, None, hub_split(self.korsts, self.korsts.split, self._KORSTS_SPLITS), wanted)
         korean = _rows_by_key(rows, None, "sentence1", "sentence2", "score", self.scale)
         label = str(path) if self.korsts.is_raw else self.korsts.path
         self._check_row_order(rows, korean, label, "KorSTS")
         return korean
 
     def _read_kardes(self, lang: str):
-        path = self.kardes.file(f"sts.{self.kardes.split}.{self._kardes_files[lang]}.csv")
+        """Rows keyed by Kardeş-NLU's idx column (its first, unnamed one): the STS-B row they
+        translate. Every row's gold score must equal that STS-B row's; where a split's idx
+        does not index this English source (scores differ), rows pair by their English text."""
+        path = self._kardes_paths[lang]
         rows = read_table(path, delimiter=",", quoted=True,
-                          wanted=["sentence1", "sentence2", "score", "s1_translation", "s2_translation"])
+                          wanted=[("", "Unnamed: 0", "idx"), "sentence1", "sentence2", "score",
+                                  "s1_translation", "s2_translation"])
         convert = cyrillic_to_arabic if lang == "ug" else (lambda t: t)
-        candidates: dict[str, list[int]] = {}
-        for k, (s1, s2, _) in self.language_rows("en").items():
-            candidates.setdefault(_english_key(s1, s2), []).append(k)
-        out, unmatched = {}, 0
-        for where, v in rows:
-            score = _score(v["score"], where, self.scale)
-            options = candidates.get(_english_key(text(v["sentence1"], where), text(v["sentence2"], where)), [])
-            k = next((k for k in options if k not in out and abs(self.language_rows("en")[k][2] - score) < 1e-3), None)
+        english = self.language_rows("en")
+        scores = [(where, _score(v["score"], where, self.scale)) for where, v in rows]
+        keys = []
+        for (where, v), (_, score) in zip(rows, scores):
+            idx = str(v[""]).strip()
+            if not idx.isdigit():
+                raise DataFormatError(f"{where}: idx {idx!r} is not a row number")
+            keys.append(int(idx))
+        by_idx = all(k in english and abs(english[k][2] - y) < 1e-3 for k, (_, y) in zip(keys, scores))
+        if not by_idx:
+            keys = self._english_text_keys(rows, scores, path, lang)
+        out = {}
+        for (where, v), (_, score), k in zip(rows, scores, keys):
             if k is None:
-                unmatched += 1
                 continue
+            if k in out:
+                raise DataFormatError(f"{where}: STS-B row {k} appears twice in {path}")
             out[k] = (convert(text(v["s1_translation"], where)), convert(text(v["s2_translation"], where)), score)
-        if unmatched:
-            self.notes.append((lang, f"{unmatched} of {len(rows)} Kardeş-NLU rows not found in STS-B; left out"))
         return out
+
+    def _english_text_keys(self, rows, scores, path: Path, lang: str) -> list[int | None]:
+        english = self.language_rows("en")
+        candidates: dict[str, list[int]] = {}
+        for k, (s1, s2, _) in english.items():
+            candidates.setdefault(_english_key(s1, s2), []).append(k)
+        keys, used = [], set()
+        for (where, v), (_, score) in zip(rows, scores):
+            options = candidates.get(_english_key(text(v["sentence1"], where), text(v["sentence2"], where)), [])
+            k = next((k for k in options if k not in used and abs(english[k][2] - score) < 1e-3), None)
+            used.add(k)
+            keys.append(k)
+        unmatched = keys.count(None)
+        self.notes.append((lang, f"{path.name}: idx is not the row of {self._main_label('en')} (gold scores "
+                                 f"differ); paired by the English text"
+                                 + (f", {unmatched} of {len(rows)} rows not found and left out" if unmatched else "")))
+        return keys
 
 
 class SICK(ParallelSTS):
@@ -452,7 +584,8 @@ class SICK(ParallelSTS):
 
     Raw: one folder per language under `path`, each holding the SICK file of the split
     (name containing "test", or "trial"/"dev" for dev; or a full SICK.txt filtered on its
-    SemEval_set column); both published layouts (12 and 5 columns) are read by header.
+    SemEval_set column), or a clone of the translation's repository; both published
+    layouts (12 and 5 columns) are read by header.
     """
 
     task = "str"
@@ -460,6 +593,9 @@ class SICK(ParallelSTS):
     _HUB_SPLITS = {"test": "test", "dev": "validation"}
     _FILE_WORDS = {"test": ("test",), "dev": ("trial", "dev")}
     _SEMEVAL_SET = {"test": "TEST", "dev": "TRIAL"}
+    # Where each translation's repository keeps its SICK files: sdadas/polish-sentence-evaluation,
+    # OpenCENIA/Spanish-Sentence-Evaluation, gijswijnholds/sick_nl (also SICK_NL.txt at its root)
+    _REPOSITORY_FOLDERS = ("resources/downstream/SICK", "data/senteval/SICK", "data/tasks/sick_nl")
     _WANTED = [("pair_ID", "id"), "sentence_A", "sentence_B", "relatedness_score"]
 
     def __init__(self, name: str, source: Source, languages: Sequence[str],
@@ -487,19 +623,38 @@ class SICK(ParallelSTS):
             raise DataSourceError(f"{name}: no SICK language folders with a {source.split} file in {source.path}")
 
     def _add_raw(self, lang: str, folder: Source) -> None:
-        files = [p for p in sorted(folder.directory().glob("*.txt"))
-                 if any(w in p.name.lower() for w in self._FILE_WORDS[folder.split])]
-        keep = None
-        if not files:  # a full SICK.txt holds every split, told apart by SemEval_set
-            files = [p for p in sorted(folder.directory().glob("*.txt")) if "SemEval_set" in _header(p)]
-            keep = self._SEMEVAL_SET[folder.split]
+        files, keep = [], None
+        for where in [folder.directory()] + [folder.directory() / sub for sub in self._REPOSITORY_FOLDERS]:
+            texts = sorted(where.glob("*.txt")) if where.is_dir() else []
+            files = [p for p in texts if any(w in p.name.lower() for w in self._FILE_WORDS[folder.split])]
+            if not files:  # a full SICK.txt holds every split, told apart by SemEval_set
+                files = [p for p in texts if "SemEval_set" in _header(p)]
+                keep = self._SEMEVAL_SET[folder.split] if files else None
+            if files:
+                break
         if len(files) > 1:
             raise DataSourceError(f"{folder.path}: several SICK {folder.split} files: {[p.name for p in files]}")
         if not files:
-            self.notes.append((lang, f"no SICK {folder.split} file in {folder.path}"))
-            return
+            raise DataSourceError(f"{self.name}: no SICK {folder.split} file for {lang} in {folder.path} (nor in "
+                                  f"{', '.join(self._REPOSITORY_FOLDERS)}): a file named *{self._FILE_WORDS[folder.split][0]}*.txt "
+                                  "or a full SICK file with a SemEval_set column")
         self._sources[lang] = folder
         self._files[lang] = (files[0], keep)
+
+    def read_direction(self, l1: str, l2: str) -> STSData:
+        """Cross pairs by pair_ID; every translation has every pair of the split, so a
+        pair_ID that one language lacks is an error, never a silently smaller set."""
+        rows1, rows2 = self.language_rows(l1), self.language_rows(l2)
+        for a, b, rows_a, rows_b in ((l1, l2, rows1, rows2), (l2, l1, rows2, rows1)):
+            missing = [k for k in rows_a if k not in rows_b]
+            if missing:
+                raise DataFormatError(
+                    f"{self.name}: {len(missing)} of {len(rows_a)} pair_IDs of {a} ({self._label(a)}) are not in "
+                    f"{b} ({self._label(b)}), e.g. {missing[:3]}; the SICK translations must have the same pairs")
+        return super().read_direction(l1, l2)
+
+    def _label(self, lang: str) -> str:
+        return str(self._files[lang][0]) if lang in self._files else self._sources[lang].path
 
     def available_languages(self) -> list[str]:
         return sorted(self._sources)
@@ -532,30 +687,40 @@ def _header(path) -> str:
 class STR24(PairScoreDataset):
     """SemEval-2024 STR Track A, monolingual. Raw: <iso3>_<split>_with_labels.csv with
     PairID,Text,Score where Text is "s1\\ns2" (Marathi and Telugu wrap each sentence in
-    literal double quotes, which are removed when a whole file does so)."""
+    literal double quotes, which are removed when a whole file does so), in one folder or
+    in a clone of the task repository (Track A/<iso3>/). A hub config whose labels are
+    placeholders in the split (SemRel2024's Spanish test: all -1) is left out, named."""
 
     task = "str"
     scale = (0.0, 1.0)
     _ALIASES = {"esp": "es"}  # SemRel2024's code for Spanish
+    _TRACK = "Track A"
 
     def __init__(self, name: str, source: Source, languages: Sequence[str]):
         super().__init__(name, languages)
         self.source = source
         if source.is_raw:
+            root = source.directory()
             pattern = re.compile(rf"([a-z]+)_{source.split}_with_labels\.csv")
-            codes = [m.group(1) for p in source.directory().iterdir() if (m := pattern.fullmatch(p.name))]
+            candidates = [*root.iterdir()] + ([p for d in sorted((root / self._TRACK).iterdir()) if d.is_dir()
+                                               for p in d.iterdir()] if (root / self._TRACK).is_dir() else [])
+            self._paths = {m.group(1): p for p in sorted(candidates) if (m := pattern.fullmatch(p.name))}
+            codes = list(self._paths)
         else:
-            codes = hub_configs(source)
+            codes = hub_configs(source, source.split)
+            self.notes += [(code, f"{source.split} labels are placeholders on the hub (all -1); left out")
+                           for code in unlabelled_configs(source, source.split)]
         self._codes, left_out = language_codes(codes, self._ALIASES)
         self.notes += left_out
         if not self._codes:
-            raise DataSourceError(f"{name}: no STR 2024 {source.split} files in {source.path}")
+            raise DataSourceError(f"{name}: no STR 2024 {source.split} files in {source.path} "
+                                  f"(nor in its {self._TRACK}/<iso3>/)")
 
     def source_directions(self) -> list[Direction]:
         return [(lang, lang) for lang in sorted(self._codes)]
 
     def _file(self, lang: str) -> Path:
-        return self.source.file(f"{self._codes[lang]}_{self.source.split}_with_labels.csv")
+        return self._paths[self._codes[lang]]
 
     def language_files(self, lang: str) -> list[Path]:
         if lang not in self._codes:
