@@ -145,6 +145,8 @@ def test_unknown_unit_and_unknown_dataset_are_clear(flores_dir):
     ("саәт", "سائەت"),  # a vowel after a vowel takes the hamza carrier
     ("ел, яхши?", "ئېل، ياخشى؟"),
     ("2024-йили", "2024-يىلى"),
+    # lksenel/Kardes-NLU, sts.dev.ug.csv: Latin letters are converted too, as the paper's converter does
+    ("PG&E ниң", "پگ&ئە نىڭ"),
 ])
 def test_uyghur_cyrillic_to_arabic(cyrillic, arabic):
     assert cyrillic_to_arabic(cyrillic) == arabic
