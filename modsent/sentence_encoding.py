@@ -271,7 +271,9 @@ def train_sentence_encoder(
                     learning_rate=learning_rate, epochs=epochs, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
                     pooling=pooling, seed=seed)
     directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
-        settings, {"base_model": base_model, "language_dir": language_dir, "data": data_path}), output=out_dir)
+        settings, {"base_model": base_model, "data": data_path,  # of the language's store, what SE reads
+                   **({m: Path(language_dir) / m for m in ("tokenizer", "la")} if language_dir else {})}),
+        output=out_dir)
     checkpoints = TrainingCheckpoints(directory, {n: p for n, p in model.named_parameters() if p.requires_grad},
                                       optimizer, scheduler, every=checkpoint_every, total_steps=total_steps)
     saved = checkpoints.restore() or {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -209,14 +210,15 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
 
     caplog.set_level("INFO", logger="modsent")
     settings = dict(FAST, dropout=0.1, epochs=4, language_dir=store / "de", device="cpu", checkpoint_every=every)
-    out, checkpoints = tmp_path / "se", tmp_path / "checkpoints" / "se"
+    # the output in the language's store, as in the workflow (results/modules/de/se)
+    out, checkpoints = store / "de" / f"se-{how}", tmp_path / "checkpoints" / "se"
     interrupt_at(monkeypatch, stop, how)
     with pytest.raises(TrainingInterrupted if how == "sigterm" else Killed):
         train_sentence_encoder(tiny_encoder, triplets, out, checkpoint_dir=checkpoints, **settings)
     monkeypatch.undo()
     assert not out.exists() and (checkpoints / "latest").is_file()
     resumed_from = stop if how == "sigterm" else stop // every * every  # SIGKILL: the last periodic checkpoint
-    orphan = out.with_name(".se.tmp-99999")  # what a job killed while writing its output leaves
+    orphan = out.with_name(f".{out.name}.tmp-99999")  # what a job killed while writing its output leaves
     (orphan / "lora.safetensors").parent.mkdir()
     (orphan / "lora.safetensors").write_bytes(b"half")
 
@@ -231,6 +233,7 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
     record = json.loads((out / "se_config.json").read_text())
     assert record["steps"] == 12 and record["padding_fraction"] == json.loads(
         (tmp_path / "reference" / "se_config.json").read_text())["padding_fraction"]
+    shutil.rmtree(out)
 
 
 def test_training_logs_progress_with_rate_and_eta(tiny_encoder, triplets, tmp_path, caplog):
