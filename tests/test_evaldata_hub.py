@@ -154,6 +154,37 @@ def test_stsb_hub_layout_with_korsts_dev_split(tmp_path):
     np.testing.assert_allclose(ds.load("en", "ko").scores, [2.0, 3.0])
 
 
+def sts_benchmark_main(root, splits: dict):
+    """mteb/stsbenchmark-sts@main: a 22-byte README.md without configs and
+    {train,validation,test}.jsonl.gz, so datasets builds one default config."""
+    root.mkdir(parents=True)
+    (root / "README.md").write_text("---\nlanguage: en\n---\n")
+    for split, rows in splits.items():
+        (root / f"{split}.jsonl.gz").write_bytes(gzip.compress(
+            "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8")))
+    return {"format": "hub", "path": str(root)}
+
+
+def test_stsb_english_sts_benchmark_with_korsts_copies(tmp_path):
+    spec = sts_benchmark_main(tmp_path / "stsbenchmark-sts", {
+        "test": pairs(("A.", "B.", 1.0), ("C.", "D.", 3.0), ("E.", "F.", 5.0)),
+        "validation": pairs(("Dev A.", "Dev B.", 2.0))})
+    # dkoterwa/kor-sts@main: data/{train,valid,test}-00000-of-00001-<hash>.parquet, one row dropped
+    korsts = hub_repo(tmp_path / "kor-sts", {"default": {"test": pairs(("가.", "나.", 1.0), ("마.", "바.", 5.0)),
+                                                          "valid": pairs(("다.", "라.", 2.0))}},
+                      layout="data/{split}-00000-of-00001-e9caeffeac0347f8.parquet")
+    ds = get_dataset("stsb", dict(spec, korsts=korsts), ["en", "ko"])
+    assert [u.name for u in ds.units()] == ["en", "ko", "en-ko"]
+    assert ds.load("en", "en").s1 == ["A.", "C.", "E."]
+    with pytest.raises(DataFormatError, match=r"kor-sts has 2 rows but .*stsbenchmark-sts\[default\] has 3"):
+        ds.load("ko", "en")
+    dev = get_dataset("stsb", dict(spec, korsts=korsts, split="dev"), ["en", "ko"])
+    assert dev.load("ko", "en").s2 == ["Dev B."]  # validation / valid
+    # the hub id itself is refused while planning, naming the raw KakaoBrain files instead
+    with pytest.raises(DataSourceError, match=r"dkoterwa/kor-sts: its test split has 1376 rows.*KorNLUDatasets"):
+        get_dataset("stsb", dict(spec, korsts={"format": "hub", "path": "dkoterwa/kor-sts"}), ["en", "ko"])
+
+
 def test_stsb_hub_language_with_a_row_missing_fails_naming_both_configs(tmp_path):
     names = ("sentence1", "sentence2", "similarity_score")
     spec = hub_repo(tmp_path / "stsb", {

@@ -192,11 +192,6 @@ def unlabelled_configs(source: Source, split: str) -> list[str]:
     return list((facts_of(source).get("unlabelled") or {}).get(split, []))
 
 
-def hub_split(source: Source, split: str, names: dict[str, str]) -> str:
-    """The hub's name of split test/dev: the facts' `splits`, else the reader's own `names`."""
-    return (facts_of(source).get("splits") or names)[split]
-
-
 def hub_language(source: Source) -> str | None:
     """The language of a one-config hub set (facts `language`), if the facts say."""
     return facts_of(source).get("language")

@@ -1,26 +1,27 @@
 """STS and STR sets: sentence pairs with gold scores, per directed language pair.
 
 A direction (l1, l2) means: the first sentences are in l1, the second ones in l2. The
-multi-parallel sets (STS17's extended group, the STS-B translations, SICK) give
-cross-lingual pairs by taking the first sentence of a row in one language and the
-second sentence of the same row in another.
+multi-parallel sets (STS-B with its translations, SICK) give cross-lingual pairs by taking
+the first sentence of a row in one language and the second sentence of the same row in
+another.
 
-Hub routes (`format: hub`; ids, configs and columns as published):
+Hub routes (`format: hub`; ids, configs and columns as published; the configs of each id
+are static facts in resources/eval_hub_sources.yaml):
 
-- sts17: ``mteb/sts17-crosslingual-sts``, configs ar-ar en-ar en-de en-en en-tr es-en
-  es-es fr-en it-en ko-ko nl-en (the config name gives the column languages in order:
-  en-ar has English in sentence1), split test, columns sentence1 sentence2 score (0-5).
-- stsb: ``PhilipMay/stsb_multi_mt``, one config per language (de en es fr it nl pl pt ru
-  zh), splits test/dev, columns sentence1 sentence2 similarity_score (0-5).
-  KorSTS: ``dkoterwa/kor-sts``, default config, splits test/valid, columns sentence1
-  sentence2 score; its rows must follow the STS-B order (checked against the scores).
+- sts17: ``mteb/sts17-crosslingual-sts`` on refs/convert/parquet (main holds a loading
+  script), configs ar-ar en-ar en-de en-en en-tr es-en es-es fr-en it-en ko-ko nl-en (the
+  config name gives the column languages in order: en-ar has English in sentence1), split
+  test, columns sentence1 sentence2 score (0-5). Hercig & Kral's data: raw only.
+- stsb: ``mteb/stsbenchmark-sts`` (English, one config, splits test/validation, column
+  score) or ``PhilipMay/stsb_multi_mt`` (a config per language, splits test/dev, column
+  similarity_score). KorSTS: KakaoBrain's files (raw); ``dkoterwa/kor-sts`` dropped rows.
   Kardeş-NLU is published on GitHub only (lksenel/Kardes-NLU): raw files.
-- sick: English ``RobZamp/sick`` (columns id sentence_A sentence_B relatedness_score),
-  translations through ``translations:`` e.g. nl ``maximedb/sick_nl``, pl
-  ``sdadas/sick_pl`` (pair_ID sentence_A sentence_B relatedness_score); splits
-  test/validation. The Spanish SICK is on GitHub only (raw).
+- sick: English ``RobZamp/sick`` on refs/convert/parquet (main: README.md and sick.py),
+  columns id sentence_A sentence_B relatedness_score, splits test/validation; the
+  translations (es nl pl) are published on GitHub: raw clones.
 - str24: ``SemRel/SemRel2024``, one config per ISO 639-3 code (eng amh hau kin mar tel
-  ...; esp = Spanish), splits test/dev, columns sentence1 sentence2 label (0-1).
+  ...; esp = Spanish, whose test labels are all -1), splits test/dev, columns sentence1
+  sentence2 label (0-1).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from modsent.evaldata.base import (
     DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes,
 )
 from modsent.evaldata.readers import (
-    Row, facts_of, hub_configs, hub_language, hub_split, load_hub, nonempty, number, read_delimited,
+    Row, facts_of, hub_configs, hub_language, load_hub, nonempty, number, read_delimited,
     read_lines, read_table, text, unlabelled_configs,
 )
 from modsent.evaldata.uyghur import cyrillic_to_arabic
@@ -401,7 +402,10 @@ class STSB(ParallelSTS):
     """
 
     task = "sts"
-    _SPLITS = {"test": "test", "dev": "dev"}  # stsb_multi_mt's; other hub sets' in their facts
+    # the hub's split names: stsb_multi_mt's (a config per language), the English STS
+    # benchmark's (mteb/stsbenchmark-sts, one config), dkoterwa/kor-sts's
+    _SPLITS = {"test": "test", "dev": "dev"}
+    _ONE_CONFIG_SPLITS = {"test": "test", "dev": "validation"}
     _KORSTS_SPLITS = {"test": "test", "dev": "valid"}
 
     def __init__(self, name: str, source: Source, languages: Sequence[str],
@@ -514,7 +518,8 @@ class STSB(ParallelSTS):
             rows = read_table(self._main_file(lang), delimiter=",", quoted=True,
                               columns=["sentence1", "sentence2", "similarity_score"], wanted=columns)
         else:
-            rows = load_hub(self.source, code, hub_split(self.source, self.source.split, self._SPLITS), columns)
+            splits = self._ONE_CONFIG_SPLITS if code == "default" else self._SPLITS
+            rows = load_hub(self.source, code, splits[self.source.split], columns)
         keyed = _rows_by_key(rows, None, "sentence1", "sentence2", "similarity_score", self.scale)
         if lang != self._reference_language():
             self._check_row_order(rows, keyed, self._main_label(lang), "stsb_multi_mt")
@@ -526,7 +531,7 @@ class STSB(ParallelSTS):
             path = self._korsts_file()
             rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
         else:
-            rows = load_hub(self.korsts, None, hub_split(self.korsts, self.korsts.split, self._KORSTS_SPLITS), wanted)
+            rows = load_hub(self.korsts, None, self._KORSTS_SPLITS[self.korsts.split], wanted)
         korean = _rows_by_key(rows, None, "sentence1", "sentence2", "score", self.scale)
         label = str(path) if self.korsts.is_raw else self.korsts.path
         self._check_row_order(rows, korean, label, "KorSTS")
