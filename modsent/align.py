@@ -7,17 +7,19 @@ merged; LA only for `c-jt`) and is the only thing that trains. The target is the
 pivot encoder (the pivot's LA + SE), kept in eval mode throughout: no dropout on the
 side that defines the space X is pulled into.
 
-Kinds (the grid's Mod_mc-pp, -pl, -jt, Mod_c-jt and the all-pair row of Table 3):
+Kinds (the grid's Mod_mc-pp, -pl, -jt, Mod_c-jt and the all-pair rows of Table 3):
 
     pp       cross-lingual paraphrase pairs (pivot sentence, its paraphrase in X, with the hard
              negative in X where the data has one), MNRL
     pl       parallel pairs (pivot sentence, its translation in X), cosine distance 1 - cos
     jt       paraphrase and parallel batches interleaved, every pair of both views once an epoch
     c-jt     jt on X's LA only (no SE for X)
-    allpair  jt where the other side of each pair is in a random language (pivot or another
-             non-pivot language, through that language's translation of the pivot sentence),
-             encoded by that language's frozen LA + SE: X is aligned to every language
-             rather than to the pivot alone (paper §6.1).
+    allpair-pp, allpair-pl, allpair
+             pp, pl and jt (`allpair`: an extra, not in the paper) where the other side of
+             each pair is in a random language (pivot or another non-pivot language, through
+             that language's translation of the pivot sentence), encoded by that language's
+             frozen LA + SE: X is aligned to every language rather than to the pivot alone
+             (paper §6.1).
 
 The frozen side never changes, so each of its texts is embedded once up front (eval
 mode, no_grad, texts sorted by length: no padding waste), the same vectors a per-step
@@ -49,7 +51,8 @@ from modsent.utils import atomic_output, pick_device, seed_everything, setup_log
 
 log = logging.getLogger("modsent.align")
 
-ALIGNMENT_KINDS = ("pp", "pl", "jt", "c-jt", "allpair")
+ALIGNMENT_KINDS = ("pp", "pl", "jt", "c-jt", "allpair-pp", "allpair-pl", "allpair")
+ALLPAIR_KINDS = ("allpair-pp", "allpair-pl", "allpair")
 ADAPTER_NAME = "cla"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
@@ -61,7 +64,8 @@ def tasks_of(kind: str) -> tuple[str, ...]:
     """The batch types a kind trains on, in alternation order."""
     if kind not in ALIGNMENT_KINDS:
         raise ValueError(f"unknown alignment kind {kind!r}; known kinds: {', '.join(ALIGNMENT_KINDS)}")
-    return {"pp": (PARAPHRASE,), "pl": (PARALLEL,)}.get(kind, (PARAPHRASE, PARALLEL))
+    single = {"pp": (PARAPHRASE,), "pl": (PARALLEL,), "allpair-pp": (PARAPHRASE,), "allpair-pl": (PARALLEL,)}
+    return single.get(kind, (PARAPHRASE, PARALLEL))
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ def train_cla(
     `cross` rows are (pivot sentence, its paraphrase in X[, a hard negative in X]),
     `parallel` rows (pivot sentence, its translation in X). `pivot_encoder` is frozen and
     kept in eval mode.
-    For `allpair`, `partner_encoders` maps other languages to their frozen encoders and
+    For the all-pair kinds, `partner_encoders` maps other languages to their frozen encoders and
     `translations[lang]` maps a pivot sentence to its translation in that language.
     Returns the training record (seconds, steps, pairs, parameters). With `checkpoints`
     the loop checkpoints every `checkpoint_every` steps and on SIGTERM, and resumes there.
@@ -241,12 +245,12 @@ def train_cla(
             raise ValueError(f"CLA kind {kind!r} needs at least 2 {task} pairs, got {len(data[task])}")
     translations = dict(translations or {})
     partner_encoders = dict(partner_encoders or {})
-    if kind == "allpair":
+    if kind in ALLPAIR_KINDS:
         missing = sorted(set(translations) - set(partner_encoders))
         if missing:
-            raise ValueError(f"allpair: translations given for {missing} but no encoder")
+            raise ValueError(f"{kind}: translations given for {missing} but no encoder")
     elif translations:
-        raise ValueError(f"translations only apply to kind 'allpair', not {kind!r}")
+        raise ValueError(f"translations only apply to the all-pair kinds {ALLPAIR_KINDS}, not {kind!r}")
     encoders = {"own": model, pivot: pivot_encoder, **{k: partner_encoders[k] for k in translations}}
     own_params = {id(p) for p in model.parameters()}
     for lang, enc in encoders.items():
@@ -380,7 +384,7 @@ def train_alignment_adapter(
     """Train language `lang`'s CLA adapter of `kind` from the module store; write it to `out_dir`.
 
     `cross` / `parallel` are the language's views (results/train/{lang}/cross.tsv,
-    parallel.tsv); `allpair` also needs `partner_parallel` (other non-pivot language ->
+    parallel.tsv); the all-pair kinds also need `partner_parallel` (other non-pivot language ->
     its parallel view), whose encoders come from the store too. Returns the record.
     Resumable: checkpoints in `checkpoint_dir` (default "<out_dir>.checkpoints"), removed
     once the adapter is written.
@@ -393,8 +397,8 @@ def train_alignment_adapter(
     if lang == pivot:
         raise ValueError(f"the pivot language {pivot!r} gets no CLA adapter")
     partner_parallel = {get_language(k).code: Path(v) for k, v in (partner_parallel or {}).items()}
-    if partner_parallel and kind != "allpair":
-        raise ValueError(f"partner views only apply to kind 'allpair', not {kind!r}")
+    if partner_parallel and kind not in ALLPAIR_KINDS:
+        raise ValueError(f"partner views only apply to the all-pair kinds {ALLPAIR_KINDS}, not {kind!r}")
     if lang in partner_parallel or pivot in partner_parallel:
         raise ValueError(f"allpair partners must be other non-pivot languages, got {sorted(partner_parallel)}")
     views = {PARAPHRASE: cross, PARALLEL: parallel}
@@ -457,7 +461,7 @@ def main(argv=None) -> None:
     p.add_argument("--parallel", help="TSV view: pivot sentence, its translation in LANG")
     p.add_argument("--pivot", default="en")
     p.add_argument("--partner-parallel", type=_partner_arg, action="append", default=[],
-                   metavar="LANG=PATH", help="allpair: another language's parallel view (repeat)")
+                   metavar="LANG=PATH", help="all-pair kinds: another language's parallel view (repeat)")
     AlignmentSettings.add_arguments(p)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     add_checkpoint_arguments(p)

@@ -79,6 +79,10 @@ VARIANTS: dict[str, Variant] = {
         Variant("mod_m_no_la", sentence_encoder="no_la"),
         Variant("mod_c_jt", language_adapter=True, sentence_encoder="own", alignment="c-jt",
                 non_pivot_sentence_encoder=False),
+        Variant("mod_mc_pp_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair-pp",
+                multilingual=True),
+        Variant("mod_mc_pl_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair-pl",
+                multilingual=True),
         Variant("mod_mc_jt_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair",
                 multilingual=True),
     ]

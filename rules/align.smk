@@ -31,26 +31,28 @@ rule train_alignment_adapter:
         " --out {output:q} > {log:q} 2>&1"
 
 
-# Table 3's all-pair alignment: the other side of each pair is in a random language
-# (pivot or another non-pivot language), so it depends on every language's modules and
-# parallel view and reruns when a language is added.
+# Table 3's all-pair alignment (allpair-pp, allpair-pl; allpair = all-pair jt, an extra):
+# the other side of each pair is in a random language (pivot or another non-pivot
+# language), so it depends on every language's modules and parallel view and reruns when
+# a language is added.
 rule train_alignment_adapter_allpair:
     input:
-        unpack(lambda wc: allpair_inputs(wc.lang)),
+        unpack(lambda wc: allpair_inputs(wc.lang, wc.kind)),
     output:
-        directory("results/modules/{lang}/cla-allpair"),
+        directory("results/modules/{lang}/cla-{kind}"),
     log:
-        "logs/align/{lang}/cla-allpair.log",
+        "logs/align/{lang}/cla-{kind}.log",
     wildcard_constraints:
         lang="|".join(NON_PIVOT) or "(?!)",
+        kind="allpair|allpair-pp|allpair-pl",
     params:
         base_model=base_model_param,
         pivot=PIVOT,
-        views=lambda wc: alignment_view_args(wc.lang, "allpair"),
+        views=lambda wc: alignment_view_args(wc.lang, wc.kind),
         partners=lambda wc: shlex.join(
             f"--partner-parallel={other}=results/train/{other}/parallel.tsv" for other in allpair_partners(wc.lang)
         ),
-        checkpoints="results/checkpoints/cla/{lang}/allpair",
+        checkpoints="results/checkpoints/cla/{lang}/{kind}",
         settings=ALIGNMENT_ARGS,
     threads: threads_for("train_alignment_adapter_allpair", 4)
     resources:
@@ -58,7 +60,7 @@ rule train_alignment_adapter_allpair:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.align --lang {wildcards.lang} --kind allpair --base-model {params.base_model:q}"
+        "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
         " --store results/modules --pivot {params.pivot:q} {params.views} {params.partners} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
         " --out {output:q} > {log:q} 2>&1"

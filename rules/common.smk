@@ -254,8 +254,9 @@ def alignment_modules(lang, kind):
 
 
 def alignment_views(lang, kind):
-    """The language's views a kind trains on (pp: paraphrase pairs, pl: parallel pairs, else both)."""
-    views = {"pp": ["cross"], "pl": ["parallel"]}.get(kind, ["cross", "parallel"])
+    """The language's views a kind trains on (pp, allpair-pp: paraphrase pairs; pl, allpair-pl:
+    parallel pairs; else both)."""
+    views = {"pp": ["cross"], "pl": ["parallel"]}.get(kind.removeprefix("allpair-"), ["cross", "parallel"])
     return {view: f"results/train/{lang}/{view}.tsv" for view in views}
 
 
@@ -276,10 +277,10 @@ def allpair_partners(lang):
     return [other for other in NON_PIVOT if other != lang]
 
 
-def allpair_inputs(lang):
+def allpair_inputs(lang, kind):
     partners = allpair_partners(lang)
     return {
-        **alignment_inputs(lang, "allpair"),
+        **alignment_inputs(lang, kind),
         "partners": [f"results/{p}" for other in partners for p in modules_needed("mod_m", other, PIVOT)],
         "partner_views": [f"results/train/{other}/parallel.tsv" for other in partners],
     }
