@@ -304,6 +304,24 @@ def test_sick_translations_key_adds_a_language(sick_dir, tmp_path):
 
 
 # --------------------------------------------------------------------------- STR 2024
+def test_str24_reads_a_clone_of_the_task_repository(tmp_path):
+    # semantic-textual-relatedness/Semantic_Relatedness_SemEval2024: Track A/<iso3>/ holds
+    # <iso3>_{train,dev,test}.csv (no labels) and <iso3>_{dev,test}_with_labels.csv
+    clone = tmp_path / "Semantic_Relatedness_SemEval2024"
+    write(clone / "README.md", "# SemEval 2024 Task 1\n")
+    for code, text in (("amh", "ሰላም።"), ("tel", "నమస్కారం.")):
+        write(clone / "Track A" / code / f"{code}_test_with_labels.csv", f'PairID,Text,Score\n{code}-1,"{text}\n{text}",0.9\n')
+        write(clone / "Track A" / code / f"{code}_test.csv", f'PairID,Text\n{code}-1,"{text}\n{text}"\n')
+        write(clone / "Track A" / code / f"{code}_train.csv", f'PairID,Text,Score\n{code}-9,"a\nb",0.1\n')
+    write(clone / "Track A" / "esp" / "esp_dev.csv", 'PairID,Text\nESP-1,"a\nb"\n')  # Spanish: no labels published
+    ds = get_dataset("str24", {"path": str(clone)}, ["am", "te", "es"])
+    assert [u.name for u in ds.units()] == ["am", "te"]
+    assert ds.load("te", "te").s1 == ["నమస్కారం."] and list(ds.load("am", "am").scores) == [0.9]
+    assert ds.local_files(["am"]) == [str(clone / "Track A" / "amh" / "amh_test_with_labels.csv")]
+    with pytest.raises(DataSourceError, match=r"no STR 2024 dev files in .*SemEval2024 \(nor in its Track A/<iso3>/\)"):
+        get_dataset("str24", {"path": str(clone), "split": "dev"}, ["am"])
+
+
 def test_str24_splits_text_and_strips_file_wide_quotes(tmp_path):
     d = tmp_path / "str"
     write(d / "mar_test_with_labels.csv", 'PairID,Text,Score\nMAR-1,"""पहिले.""\n""दुसरे.""",0.5\n'
