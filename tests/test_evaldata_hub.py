@@ -107,6 +107,7 @@ def test_hub_ids_plan_offline_from_the_static_facts(monkeypatch):
     restricted = get_dataset("str24", {"format": "hub", "path": "SemRel/SemRel2024", "languages": ["en", "am"]},
                              ["en", "am", "ar"])
     assert [u.name for u in restricted.units()] == ["am", "en"]
+    assert ("ar", "not among str24's languages in the config") in restricted.skipped()
     with pytest.raises(DataSourceError, match=r"'someone/sts' is not among the supported evaluation hub sets"):
         get_dataset("sts17", {"format": "hub", "path": "someone/sts"}, ["en"])
     with pytest.raises(DataSourceError, match=r"RobZamp/sick' loads only with revision: 'refs/convert/parquet'"):

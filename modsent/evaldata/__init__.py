@@ -42,9 +42,17 @@ def get_dataset(name: str, spec: dict, languages: Sequence[str]) -> EvalDataset:
     for sub in [spec] + ([spec["korsts"]] if spec.get("korsts") else []) \
             + list((spec.get("translations") or {}).values()):
         facts_of(Source.from_spec(sub))  # a hub id is a supported set, with the revision it needs
+    own = None
     if spec.get("languages") is not None:  # the set's own subset (STR24: App. C.2's six)
         own = {get_language(lang).code for lang in spec["languages"]}
         languages = [lang for lang in languages if get_language(lang).code in own]
+    dataset = _open(name, spec, source, languages)
+    if own is not None:
+        dataset.own_languages = own
+    return dataset
+
+
+def _open(name: str, spec: dict, source: Source, languages: Sequence[str]) -> EvalDataset:
     if name == "sts17":
         hercig_kral = Source.from_spec(spec["hercig_kral"]) if spec.get("hercig_kral") else None
         return STS17(name, source, languages, hercig_kral)

@@ -148,6 +148,7 @@ class EvalDataset:
         self._configured_set = set(self.configured)
         # (item, reason) pairs the source itself reports: unknown codes, unmatched rows ...
         self.notes: list[tuple[str, str]] = []
+        self.own_languages: set[str] | None = None  # the config's `languages` of this set, if any
 
     # -- provided by each dataset
     def source_languages(self) -> list[str]:
@@ -203,7 +204,8 @@ class EvalDataset:
                 items.append((lang, f"not in {self.name}"))
             elif lang not in covered:
                 items.append((lang, f"no {self.name} unit among the configured languages"))
-        items += [(lang, "not configured") for lang in sorted(have - self._configured_set)]
+        items += [(lang, "not configured" if self.own_languages is None or lang in self.own_languages
+                   else f"not among {self.name}'s languages in the config") for lang in sorted(have - self._configured_set)]
         return items + self.notes
 
     def texts(self, lang: str) -> list[str]:
