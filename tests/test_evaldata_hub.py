@@ -216,16 +216,23 @@ def test_sick_hub_english_with_hub_and_raw_translations(tmp_path):
 
 
 def test_str24_hub_layout_maps_semrel_codes(tmp_path):
+    # SemRel/SemRel2024@main: <code>/<split>-*.parquet with configs in the card; esp's test
+    # labels are all -1 (withheld), its dev labels are real
     names = ("sentence1", "sentence2", "label")
     spec = hub_repo(tmp_path / "semrel", {
-        "eng": {"test": pairs(("It is good.", "It is fine.", 0.8), names=names)},
-        "esp": {"test": pairs(("Es bueno.", "Está bien.", 0.7), names=names)},
+        "eng": {"test": pairs(("It is good.", "It is fine.", 0.8), names=names),
+                "dev": pairs(("Good.", "Fine.", 0.9), names=names)},
+        "esp": {"test": pairs(("Es bueno.", "Está bien.", -1.0), names=names),
+                "dev": pairs(("Es bueno.", "Está bien.", 0.7), names=names)},
         "arq": {"test": pairs(("x", "y", 0.1), names=names)},
-    })
+    }, layout="{config}/{split}-00000-of-00001.parquet")
+    dev = get_dataset("str24", dict(spec, split="dev"), ["en", "es"])
+    assert [u.name for u in dev.units()] == ["en", "es"] and list(dev.load("es", "es").scores) == [0.7]
     ds = get_dataset("str24", spec, ["en", "es"])
-    assert [u.name for u in ds.units()] == ["en", "es"]
-    assert ds.load("es", "es").s1 == ["Es bueno."]
     assert "arq" in [item for item, _ in ds.skipped()]  # not configured (or unknown, by the registry)
+    # a local copy has no facts to leave esp out by: its placeholder labels fail, named
+    with pytest.raises(DataFormatError, match=r"semrel\[esp/test\] row 0: score -1.0 outside the set's scale 0-1"):
+        ds.load("es", "es")
 
 
 def test_bitext_sib_and_belebele_hub_layouts(tmp_path):
