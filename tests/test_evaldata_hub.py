@@ -198,20 +198,20 @@ def test_stsb_hub_language_with_a_row_missing_fails_naming_both_configs(tmp_path
         ds.load("de", "en")
 
 
-def test_sick_hub_english_with_hub_and_raw_translations(tmp_path):
-    # RobZamp/sick names the key column "id"; maximedb/sick_nl and sdadas/sick_pl "pair_ID"
+def test_sick_hub_english_with_raw_translations(tmp_path):
+    # RobZamp/sick@refs/convert/parquet: default/{train,validation,test}/0000.parquet, key column "id"
     names = ("id", "sentence_A", "sentence_B", "relatedness_score")
-    spec = hub_repo(tmp_path / "sick", {"default": {"test": pairs(("4", "Boys play.", "No boy.", 3.6), ("7", "Dogs run.", "A dog.", 2.0), names=names)}})
-    nl = hub_repo(tmp_path / "sick_nl", {"default": {"test": pairs((7, "Honden rennen.", "Een hond.", 2.0), (4, "Jongens.", "Geen.", 3.6),
-                                                                   names=("pair_ID",) + names[1:])}})
-    es = tmp_path / "sick_es"
-    es.mkdir()
+    spec = parquet_branch(tmp_path / "sick", {"default": {
+        "test": pairs(("4", "Boys play.", "No boy.", 3.6), ("7", "Dogs run.", "A dog.", 2.0), names=names)}})
+    # OpenCENIA/Spanish-Sentence-Evaluation: data/senteval/SICK/SICK_test.txt, pair 7 missing
+    es = tmp_path / "Spanish-Sentence-Evaluation" / "data" / "senteval" / "SICK"
+    es.mkdir(parents=True)
     (es / "SICK_test.txt").write_text("pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgement\n"
                                       "4\tNiños juegan.\tNingún niño.\t3.6\tNEUTRAL\n", encoding="utf-8")
-    spec["translations"] = {"nl": nl, "es": {"path": str(es)}}
-    ds = get_dataset("sick", spec, ["en", "nl", "es"])
-    assert ds.load("nl", "en").s1 == ["Honden rennen.", "Jongens."] and ds.load("nl", "en").s2 == ["A dog.", "No boy."]
-    with pytest.raises(DataFormatError, match=r"1 of 2 pair_IDs of en .* are not in es"):  # es lacks pair 7
+    spec["translations"] = {"es": {"path": str(es.parents[2])}}
+    ds = get_dataset("sick", spec, ["en", "es"])
+    assert ds.load("en", "en").s1 == ["Boys play.", "Dogs run."]
+    with pytest.raises(DataFormatError, match=r"1 of 2 pair_IDs of en .* are not in es"):
         ds.load("es", "en")
 
 
@@ -236,11 +236,6 @@ def test_str24_hub_layout_maps_semrel_codes(tmp_path):
 
 
 def test_bitext_sib_and_belebele_hub_layouts(tmp_path):
-    flores = hub_repo(tmp_path / "flores", {  # facebook/flores: devtest split, column sentence
-        "eng_Latn": {"devtest": [{"id": 1, "sentence": "One."}, {"id": 2, "sentence": "Two."}]},
-        "deu_Latn": {"devtest": [{"id": 1, "sentence": "Eins."}, {"id": 2, "sentence": "Zwei."}]},
-    })
-    assert get_dataset("flores", flores, ["en", "de"]).load("de", "en") == (["Eins.", "Zwei."], ["One.", "Two."])
     # openlanguagedata/flores_plus: devtest/<code>.parquet, column text, Chinese is cmn_Hans
     flores_plus = hub_repo(tmp_path / "flores_plus", {
         "eng_Latn": {"devtest": [{"text": "One."}]}, "fra_Latn": {"devtest": [{"text": "Un."}]},
@@ -248,9 +243,12 @@ def test_bitext_sib_and_belebele_hub_layouts(tmp_path):
     assert get_dataset("flores", flores_plus, ["en", "fr"]).load("en", "fr") == (["One."], ["Un."])
     assert get_dataset("flores", flores_plus, ["en", "zh"]).load("zh", "en") == (["一。"], ["One."])
 
-    tatoeba = hub_repo(tmp_path / "tatoeba", {"cmn-eng": {"test": pairs(("你好。", "Hello."), names=("sentence1", "sentence2"))}})
+    # mteb/tatoeba-bitext-mining@main: test/<xxx>-eng.jsonl.gz with configs in its card
+    tatoeba = hub_repo(tmp_path / "tatoeba", {"cmn-eng": {"test": pairs(("你好。", "Hello."), names=("sentence1", "sentence2"))}},
+                       layout="{split}/{config}.jsonl.gz")
     assert get_dataset("tatoeba", tatoeba, ["en", "zh"]).load("zh", "en") == (["你好。"], ["Hello."])
 
+    # Davlan/sib200@main: a config per FLORES-200 code in its card (file layout not read: generic here)
     rows = lambda split: [{"index_id": 1, "category": "sports", "text": f"A ball ({split})."}]  # noqa: E731
     sib = hub_repo(tmp_path / "sib", {c: {s: rows(s) for s in ("train", "validation", "test")} for c in ("eng_Latn", "deu_Latn")})
     ds = get_dataset("sib", dict(sib, split="dev"), ["en", "de"])
