@@ -355,6 +355,7 @@ def main(argv=None) -> None:
     e.add_argument("--batch-size", type=int, default=64)
     e.add_argument("--max-seq-length", type=int, default=128)
     e.add_argument("--device", default="auto")
+    e.add_argument("--threads", type=int, help="CPU threads of torch (the job's share of the machine)")
 
     s = sub.add_parser("score", help="score some units of one dataset for some variants from cached embeddings")
     s.add_argument("--dataset", required=True)
@@ -376,6 +377,10 @@ def main(argv=None) -> None:
     elif a.command == "embed":
         from modsent.utils import pick_device
 
+        if a.threads:
+            import torch
+
+            torch.set_num_threads(a.threads)
         n = embed_job(
             a.texts_dir, a.languages.split(","), a.variants.split(","), a.out_root,
             base_model=a.base_model, store=a.store, full_dir=a.full_dir, pivot=a.pivot,

@@ -332,7 +332,9 @@ EVAL_LANGS = {name: list(ds.languages()) for name, ds in EVAL_DATASETS.items()}
 # Per-language variants' encoders of a language depend only on its own (and the pivot's)
 # modules, so they are embedded per (dataset, language) and never rerun when another language
 # is added. Multilingual variants (Full_m/_c/_mc, all-pair CLA) are retrained whenever the
-# language list changes: they are embedded per dataset, every language at once.
+# language list changes: they are embedded in jobs of their own, also per (dataset, language),
+# so that no job encodes more than one language's texts (the largest, Belebele's 4,500 or
+# SICK's ~9,800, times its group's encoders; README "Evaluation cost").
 # Their scores are kept apart the same way: per-language variants per (dataset, unit), rerun
 # only when the unit involves a changed language; multilingual variants per dataset, every unit.
 PER_LANGUAGE_VARIANTS = [v for v in VARIANTS if not get_variant(v).multilingual]
@@ -341,6 +343,9 @@ EMBEDDING_ROOTS = {
     "per_language": "results/eval/embeddings/per_language/{dataset}",
     "multilingual": "results/eval/embeddings/multilingual/{dataset}",
 }
+# Embedding jobs run on a GPU where the cluster gives one, on the CPU (these threads) otherwise.
+EMBED_THREADS = 4
+EMBED_RESOURCES = dict(mem_mb=8000, runtime=120, gpu=1)
 EMBED_ARGS = shlex.join([
     "--pivot", PIVOT, "--device", config["device"],
     "--batch-size", str(config["evaluation"]["batch_size"]),
@@ -349,7 +354,7 @@ EMBED_ARGS = shlex.join([
 EMBED_COMMAND = (
     "python -m modsent.evaluate embed --texts-dir results/eval/texts/{wildcards.dataset}"
     " --languages {params.languages} --variants {params.variants} --out-root {params.out_root:q}"
-    " --base-model {params.base_model:q} {params.settings} > {log:q} 2>&1"
+    " --base-model {params.base_model:q} {params.settings} --threads {threads} > {log:q} 2>&1"
 )
 
 
@@ -375,6 +380,12 @@ def score_files():
 
 def skipped_items():
     return [[name, item, reason] for name, ds in EVAL_DATASETS.items() for item, reason in ds.skipped()]
+
+
+def multilingual_embeddings(dataset):
+    """The multilingual variants' embedding caches of every language of a dataset."""
+    root = EMBEDDING_ROOTS["multilingual"].format(dataset=dataset)
+    return [os.path.join(root, lang) for lang in EVAL_LANGS[dataset]]
 
 
 def unit_embeddings(wildcards):

@@ -1,7 +1,7 @@
 # Evaluation: texts per (dataset, language) -> embeddings of every variant, cached on disk
-# (per-language variants per (dataset, language), multilingual variants per dataset; see
-# rules/common.smk) -> scores, kept apart the same way: the per-language variants' per
-# (dataset, unit), the multilingual variants' per dataset. A unit is one language, one language
+# (per (dataset, language), the per-language and the multilingual variants in separate jobs;
+# see rules/common.smk) -> scores: the per-language variants' per (dataset, unit), the
+# multilingual variants' per dataset. A unit is one language, one language
 # pair, or "all" (language bias over every bilingual pair of a multi-parallel set).
 
 
@@ -49,9 +49,9 @@ rule embed_texts:
         out_root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
         base_model=base_model_param,
         settings=EMBED_ARGS,
-    threads: threads_for("embed_texts", 1)
+    threads: threads_for("embed_texts", EMBED_THREADS)
     resources:
-        **resources_for("embed_texts", mem_mb=8000, runtime=60),
+        **resources_for("embed_texts", **EMBED_RESOURCES),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -60,22 +60,22 @@ rule embed_texts:
 
 rule embed_texts_multilingual:
     input:
-        texts=lambda wc: expand("results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_LANGS[wc.dataset]),
-        modules=lambda wc: encoder_modules(MULTILINGUAL_VARIANTS, EVAL_LANGS[wc.dataset]),
+        texts="results/eval/texts/{dataset}/{lang}.txt",
+        modules=lambda wc: encoder_modules(MULTILINGUAL_VARIANTS, [wc.lang]),
         base=model_input(config["base_model"], TINY_ENCODER),
     output:
-        directory(EMBEDDING_ROOTS["multilingual"]),
+        directory(os.path.join(EMBEDDING_ROOTS["multilingual"], "{lang}")),
     log:
-        "logs/eval/embed/{dataset}/multilingual.log",
+        "logs/eval/embed/{dataset}/multilingual/{lang}.log",
     params:
-        languages=lambda wc: ",".join(EVAL_LANGS[wc.dataset]),
+        languages=lambda wc: wc.lang,
         variants=",".join(MULTILINGUAL_VARIANTS),
         out_root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
         base_model=base_model_param,
         settings=EMBED_ARGS,
-    threads: threads_for("embed_texts_multilingual", 1)
+    threads: threads_for("embed_texts_multilingual", EMBED_THREADS)
     resources:
-        **resources_for("embed_texts_multilingual", mem_mb=8000, runtime=120),
+        **resources_for("embed_texts_multilingual", **EMBED_RESOURCES),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -113,7 +113,7 @@ rule score_unit:
 rule score_multilingual:
     input:
         texts=lambda wc: expand("results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_LANGS[wc.dataset]),
-        embeddings=EMBEDDING_ROOTS["multilingual"],
+        embeddings=lambda wc: multilingual_embeddings(wc.dataset),
         data=eval_data_files,
     output:
         "results/eval/scores/{dataset}/multilingual.csv",

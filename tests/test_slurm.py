@@ -51,8 +51,8 @@ def slurm(tmp_path_factory):
 
 def _profile_for_the_test_cluster(directory):
     """The shipped profile with its placeholders filled in; the test cluster has no accounts.
-    One GPU rule asks for a GPU model instead (`--gpus=<model>:1`), one CPU rule for an sbatch
-    option of its own (slurm_extra)."""
+    One GPU rule asks for a GPU model instead (`--gpus=<model>:1`), one rule for an sbatch
+    option of its own (slurm_extra) beside its partition and GPU."""
     profile = yaml.safe_load(PROFILE.read_text())
     defaults = profile["default-resources"]
     del defaults["slurm_account"]
@@ -61,7 +61,7 @@ def _profile_for_the_test_cluster(directory):
     for rule, resources in gpu_jobs.items():
         gpu_jobs[rule] = {**resources, "slurm_partition": GPU_PARTITION}
     gpu_jobs["train_full_baseline"] = {"slurm_partition": GPU_PARTITION, "gpu_model": GPU_TYPE}
-    gpu_jobs["embed_texts"] = {"slurm_extra": "--nice=10"}
+    gpu_jobs["embed_texts"] = {**gpu_jobs["embed_texts"], "slurm_extra": "--nice=10"}
     directory.mkdir()
     (directory / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
     return directory
