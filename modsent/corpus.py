@@ -6,21 +6,27 @@ The tokenizer and FOCUS read one file of up to ``max_sentences`` lines
 
 A language's text comes from one or more sources, read in order until a sentence cap:
 local text files (plain or .gz/.xz/.bz2, one sentence or paragraph a line) or datasets
-on the HF hub, streamed (CC100: ``statmt/cc100``, parquet branch; MADLAD-400:
-``allenai/MADLAD-400``, jsonl files) or a local copy of such a repository. The output
-is one line of text per sentence, blank lines dropped.
+on the HF hub, streamed (CC100: ``statmt/cc100``, parquet branch, where a language over
+~5 GB lies under ``<lang>/partial-train/`` instead of ``<lang>/train/``; MADLAD-400:
+``allenai/MADLAD-400``, jsonl files) or a local copy of such a repository. A source naming
+a hub id of resources/train_hub_sources.yaml is checked against what that repository
+publishes before anything is streamed. The output is one line of text per sentence, blank
+lines dropped.
 """
 
 from __future__ import annotations
 
 import argparse
 import bz2
+import functools
 import gzip
 import json
 import logging
 import lzma
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from modsent.config import ConfigError
@@ -39,14 +45,15 @@ class TextSource:
     path: str
     format: str = "text"  # text = a local file; hub = datasets.load_dataset (hub id or local repo copy)
     subset: str | None = None
-    data_files: str | None = None
+    data_files: str | list[str] | None = None  # a list: files matching any of the patterns
     revision: str | None = None
     split: str = "train"
     column: str = "text"
     max_sentences: int | None = None
 
     def describe(self) -> str:
-        parts = [self.path] + [f"{k}={v}" for k, v in (("subset", self.subset), ("data_files", self.data_files)) if v]
+        parts = [self.path] + [f"{k}={v}" for k, v in (("subset", self.subset), ("data_files", self.data_files),
+                                                    ("revision", self.revision)) if v]
         return " ".join(parts)
 
 
@@ -64,11 +71,56 @@ def monolingual_spec(config: dict, lang: str) -> dict:
         )
     language = get_language(lang)
     codes = {"lang": lang, "iso3": language.iso3, "nllb": language.nllb}
-    sources = [
-        {key: value.format(**codes) if isinstance(value, str) else value for key, value in source.items()}
-        for source in entry["sources"]
-    ]
+    sources = [{key: _fill(value, codes) for key, value in source.items()} for source in entry["sources"]]
+    check_hub_sources(sources)
     return {"sources": sources, "max_sentences": entry["max_sentences"]}
+
+
+def _fill(value, codes: dict):
+    if isinstance(value, str):
+        return value.format(**codes)
+    if isinstance(value, list):
+        return [_fill(item, codes) for item in value]
+    return value
+
+
+@functools.cache
+def train_hub_facts() -> dict[str, dict]:
+    """What the supported training-data hub ids publish (resources/train_hub_sources.yaml)."""
+    import yaml
+
+    return yaml.safe_load(resources.files("modsent.resources").joinpath("train_hub_sources.yaml").read_text("utf-8"))
+
+
+def _patterns(data_files) -> list[str]:
+    return [data_files] if isinstance(data_files, str) else list(data_files or [])
+
+
+def check_hub_sources(sources: list[dict | TextSource]) -> None:
+    """Refuse a source naming a hub id of train_hub_sources.yaml that would not load the
+    language's text as that repository publishes it: another revision, other data_files
+    than its pattern(s) for one config, or a config it does not publish. No network."""
+    for source in sources:
+        source = source if isinstance(source, TextSource) else TextSource(**source)
+        facts = train_hub_facts().get(source.path)
+        if source.format != "hub" or facts is None or Path(source.path).is_dir():
+            continue
+        if facts.get("revision") and source.revision != facts["revision"]:
+            raise ConfigError(f"monolingual source {source.describe()}: {source.path} loads only with revision "
+                              f"{facts['revision']!r} (its main branch holds only a loading script); "
+                              f"the source has {source.revision!r}")
+        templates, given = _patterns(facts["data_files"]), _patterns(source.data_files)
+        first = re.escape(templates[0]).replace(re.escape("{config}"), "(?P<config>[^/]+)", 1)
+        first = first.replace(re.escape("{config}"), "(?P=config)")
+        match = re.fullmatch(first, given[0]) if given else None
+        config = match.group("config") if match else None
+        if config is None or given != [t.format(config=config) for t in templates]:
+            raise ConfigError(f"monolingual source {source.describe()}: {source.path} publishes a language's "
+                              f"text as data_files {templates} ({{config}} = the language's config); "
+                              f"the source has {source.data_files!r}")
+        if "configs" in facts and config not in facts["configs"]:
+            raise ConfigError(f"monolingual source {source.describe()}: {source.path} has no config {config!r} "
+                              f"(its configs: {', '.join(facts['configs'])})")
 
 
 def language_adaptation_spec(config: dict, lang: str) -> dict:
@@ -99,10 +151,13 @@ def _read_local(source: TextSource) -> Iterator[str]:
 def _read_hub(source: TextSource) -> Iterator[str]:
     from datasets import load_dataset
 
-    dataset = load_dataset(
-        source.path, name=source.subset, data_files=source.data_files, revision=source.revision,
-        split=source.split, streaming=True,
-    )
+    try:
+        dataset = load_dataset(
+            source.path, name=source.subset, data_files=source.data_files, revision=source.revision,
+            split=source.split, streaming=True,
+        )
+    except Exception as e:  # datasets raises many types (no files, not found, offline ...)
+        raise RuntimeError(f"monolingual source {source.describe()}: cannot load it: {e}") from e
     for row in dataset:
         if source.column not in row:
             raise KeyError(f"{source.describe()}: no column {source.column!r} (columns: {sorted(row)})")
@@ -126,6 +181,7 @@ def text_sources(sources: list[dict | TextSource]) -> list[TextSource]:
     sources = [s if isinstance(s, TextSource) else TextSource(**s) for s in sources]
     if not sources:
         raise ValueError("no monolingual text source given")
+    check_hub_sources(sources)
     for source in sources:
         if source.format == "text" and not Path(source.path).is_file():
             raise FileNotFoundError(f"monolingual text file not found: {source.path}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
 from modsent.config import ConfigError, default_config_path, validate_config
 from modsent.corpus import main, monolingual_spec, write_monolingual_corpus
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _config(monolingual: dict) -> dict:
@@ -34,20 +37,97 @@ def test_local_files_in_order_up_to_the_caps(tmp_path):
     assert out.read_text(encoding="utf-8").splitlines() == ["one", "two", "four", "five"]
 
 
-def test_hub_format_streams_a_local_repository_copy(tmp_path):
-    # the layout of allenai/MADLAD-400: data/<lang>/<lang>_clean_NNNN.jsonl(.gz), a "text" column
-    repo = tmp_path / "madlad"
-    (repo / "data" / "de").mkdir(parents=True)
-    rows = [{"text": "Erster Satz.\\nZweiter Satz.", "id": 1}, {"text": "Dritter Satz.\nVierter.", "id": 2}]
-    (repo / "data" / "de" / "de_clean_0000.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    config = _config({"default": {"sources": [
-        {"format": "hub", "path": str(repo), "data_files": "data/{lang}/{lang}_clean_*.jsonl"}]}})
-    spec = monolingual_spec(config, "de")
+def _paper_sources(lang: str, repos: dict[str, str]) -> list[dict]:
+    """The paper config's monolingual sources of `lang`, each hub id replaced by its local copy."""
+    config = validate_config(yaml.safe_load((REPO / "workflow_config.yaml").read_text(encoding="utf-8")))
+    sources = monolingual_spec(config, lang)["sources"]
+    return [dict(s, path=repos[s["path"]]) for s in sources if s["path"] in repos]
+
+
+def _gzip_jsonl(path, texts: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps({"text": t}) + "\n" for t in texts)
+
+
+def test_madlad_copy_in_its_published_layout(tmp_path):
+    # allenai/MADLAD-400, main: data/<lang>/<lang>_{clean,noisy}_NNNN.jsonl.gz beside the loading
+    # script madlad-400.py (lower case: datasets looks for MADLAD-400.py and does not refuse
+    # the repository) and the later release data-v1p5/<lang>/clean_docs_v2-*.jsonl.gz
+    repo = tmp_path / "MADLAD-400"
+    repo.mkdir()
+    (repo / "madlad-400.py").write_text("raise SystemExit('a loading script is never run')\n")
+    _gzip_jsonl(repo / "data" / "de" / "de_clean_0000.jsonl.gz", ["Erster Satz.\\nZweiter Satz.", "Dritter."])
+    _gzip_jsonl(repo / "data" / "de" / "de_clean_0001.jsonl.gz", ["Vierter Satz."])
+    _gzip_jsonl(repo / "data" / "de" / "de_noisy_0000.jsonl.gz", ["noisy"])
+    _gzip_jsonl(repo / "data-v1p5" / "de" / "clean_docs_v2-00000-of-05000.jsonl.gz", ["v1p5"])
     out = tmp_path / "de.txt"
 
-    write_monolingual_corpus(spec["sources"], out, max_sentences=spec["max_sentences"])
+    write_monolingual_corpus(_paper_sources("de", {"allenai/MADLAD-400": str(repo)}), out, max_sentences=100)
 
-    assert out.read_text(encoding="utf-8").splitlines() == ["Erster Satz.", "Zweiter Satz.", "Dritter Satz.", "Vierter."]
+    assert out.read_text(encoding="utf-8").splitlines() == ["Erster Satz.", "Zweiter Satz.", "Dritter.",
+                                                            "Vierter Satz."]
+
+
+def _cc100_parquet_branch(root):
+    """statmt/cc100 at revision refs/convert/parquet: one folder per config; the dataset
+    viewer converted a small language whole (am: am/train/0000.parquet, 0001.parquet) and
+    only the first ~5 GB of a large one, as the split partial-train (de/partial-train/)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shards = {"am/train/0000.parquet": ["ሰላም ለዓለም።", "ሁለተኛ ዓረፍተ ነገር።"], "am/train/0001.parquet": ["ሦስተኛ።"],
+              "de/partial-train/0000.parquet": ["Guten Morgen.", "Wie geht es?"],
+              "de/partial-train/0001.parquet": ["Gute Nacht."]}
+    for name, texts in shards.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.table({"id": [str(i) for i in range(len(texts))], "text": texts}), root / name)
+    (root / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
+    return root
+
+
+@pytest.mark.parametrize("lang,expected", [("am", ["ሰላም ለዓለም።", "ሁለተኛ ዓረፍተ ነገር።", "ሦስተኛ።"]),
+                                           ("de", ["Guten Morgen.", "Wie geht es?", "Gute Nacht."])])
+def test_cc100_parquet_branch_small_and_large_languages(tmp_path, lang, expected):
+    repo = _cc100_parquet_branch(tmp_path / "cc100")
+    out = tmp_path / f"{lang}.txt"
+
+    write_monolingual_corpus(_paper_sources(lang, {"statmt/cc100": str(repo)}), out, max_sentences=100)
+
+    assert out.read_text(encoding="utf-8").splitlines() == expected
+
+
+def test_a_language_a_copy_lacks_fails_naming_the_source(tmp_path):
+    repo = _cc100_parquet_branch(tmp_path / "cc100")
+    with pytest.raises(RuntimeError, match=r"cc100 data_files=\['fr/train"):
+        write_monolingual_corpus(_paper_sources("fr", {"statmt/cc100": str(repo)}), tmp_path / "fr.txt",
+                                 max_sentences=10)
+    assert not (tmp_path / "fr.txt").exists()
+
+
+CC100 = {"format": "hub", "path": "statmt/cc100", "revision": "refs/convert/parquet",
+         "data_files": ["{lang}/train/*.parquet", "{lang}/partial-train/*.parquet"]}
+
+
+@pytest.mark.parametrize("change,lang,message", [
+    ({"data_files": "{lang}/train/*.parquet"}, "de", r"publishes a language's text as data_files .*partial-train"),
+    ({"revision": None}, "de", "loads only with revision 'refs/convert/parquet'"),
+    ({}, "rw", "has no config 'rw'"),
+    ({"path": "allenai/MADLAD-400", "revision": None, "data_files": "data/{lang}/{lang}_docs_*.jsonl.gz"}, "de",
+     r"data_files \['data/\{config\}/\{config\}_clean_\*.jsonl.gz'\]"),
+])
+def test_a_hub_source_that_would_not_load_as_published_fails_while_planning(change, lang, message):
+    source = {key: value for key, value in dict(CC100, **change).items() if value is not None}
+    config = _config({"default": {"sources": [source]}})
+    with pytest.raises(ConfigError, match=message):
+        monolingual_spec(config, lang)
+
+
+def test_the_paper_config_sources_match_what_the_hub_publishes():
+    config = validate_config(yaml.safe_load((REPO / "workflow_config.yaml").read_text(encoding="utf-8")))
+    for lang in config["languages"]:
+        paths = [s["path"] for s in monolingual_spec(config, lang)["sources"]]
+        assert paths == (["allenai/MADLAD-400"] if lang == "rw" else ["statmt/cc100", "allenai/MADLAD-400"])
 
 
 def test_hub_format_names_a_missing_column(tmp_path):
