@@ -176,3 +176,54 @@ def test_nli_format_needs_nli_columns(tmp_path, monkeypatch):
     repo = _hub_copy(tmp_path / "all-nli")
     with pytest.raises(FormatError, match=r"missing columns \['hypothesis', 'label', 'premise'\]"):
         load_paraphrase_set("nli", format="nli", path=str(repo), subset="triplet")
+
+
+# What each sentence-transformers set of the paper config publishes on main (README.md
+# `configs:` and file listing): one folder per config, <config>/train-00000-of-00001.parquet.
+# sentence-compression 605bc91, simple-wiki 60fd9b4, altlex 97eb209: config pair (text,
+# simplified); quora-duplicates dcd9ad6: pair (anchor, positive), pair-class (sentence1,
+# sentence2, label), triplet (anchor, positive, negative), triplet-all (same columns).
+ST_CONFIGS = {
+    "sentence-transformers/sentence-compression": {"pair": ["text", "simplified"]},
+    "sentence-transformers/simple-wiki": {"pair": ["text", "simplified"]},
+    "sentence-transformers/altlex": {"pair": ["text", "simplified"]},
+    "sentence-transformers/quora-duplicates": {"pair": ["anchor", "positive"],
+                                               "pair-class": ["sentence1", "sentence2", "label"],
+                                               "triplet": ["anchor", "positive", "negative"],
+                                               "triplet-all": ["anchor", "positive", "negative"]},
+}
+
+
+def _st_copy(root: Path, configs: dict[str, list[str]]) -> Path:
+    import datasets
+
+    readme = ["---", "configs:"]
+    for config, columns in configs.items():
+        (root / config).mkdir(parents=True)
+        rows = {c: [0, 1] if c == "label" else [f"{config} {c} {i}" for i in range(2)] for c in columns}
+        datasets.Dataset.from_dict(rows).to_parquet(str(root / config / "train-00000-of-00001.parquet"))
+        readme += [f"- config_name: {config}", "  data_files:", "  - split: train", f"    path: {config}/train-*"]
+    (root / "README.md").write_text("\n".join(readme + ["---", ""]), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("name", ["sentence_compression", "simple_wiki", "altlex", "quora_duplicates"])
+def test_paper_paraphrase_sources_read_their_repositories_as_published(tmp_path, monkeypatch, name):
+    import yaml
+
+    from modsent.config import validate_config
+
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    spec = validate_config(yaml.safe_load((REPO / "workflow_config.yaml").read_text(encoding="utf-8")))
+    spec = dict(spec["data"]["paraphrase"][name])
+    configs = ST_CONFIGS[spec["path"]]
+    spec["path"] = str(_st_copy(tmp_path / name, configs))
+
+    examples = load_paraphrase_set(name, **spec)
+
+    # the configured subset's own columns, in order: a triplet subset gives negatives
+    anchor, positive, *negative = configs[spec["subset"]]
+    assert examples == [Example(f"{name}-{i}", f"{spec['subset']} {anchor} {i}", f"{spec['subset']} {positive} {i}",
+                                f"{spec['subset']} {negative[0]} {i}" if negative else "") for i in range(2)]
+    if name == "quora_duplicates":
+        assert spec["subset"] == "triplet"  # 101,762 rows (the paper's 102K), not triplet-all's 2.79M
