@@ -19,3 +19,15 @@ def test_runtime_grows_with_the_attempt_and_applies_the_configured_override(tmp_
     assert first["train_sentence_encoder"] == 120 and third["train_sentence_encoder"] == 360
     assert first["train_language_adapter"] == 24 * 60 and third["train_language_adapter"] == 3 * 24 * 60
     assert first["translate_shard"] == 50 and third["translate_shard"] == 150  # the config's value, scaled
+
+
+def test_checkpoint_interval_of_se_cla_and_full_comes_from_the_config(tmp_path):
+    """SE, CLA and Full checkpoint every `checkpoint_every` steps of their config section."""
+    config = write_config(tmp_path, languages=["en", "de"], sentence_encoding={"checkpoint_every": 7},
+                          alignment={"checkpoint_every": 11}, full={"checkpoint_every": 13})
+    proc = run_snakemake(tmp_path, config, "--dry-run", "--forceall", "--printshellcmds",
+                         "results/modules/de/se", "results/modules/de/cla-jt", "results/full/full_m")
+    commands = proc.stdout
+    assert re.search(r"modsent\.sentence_encoding .*--checkpoint-every=7\b", commands)
+    assert re.search(r"modsent\.align .*--checkpoint-every=11\b", commands)
+    assert re.search(r"modsent\.full .*--checkpoint-every=13\b", commands)
