@@ -1,4 +1,4 @@
-"""Cross-lingual alignment (CLA) adapters (paper §3.2; METHOD.md step 6).
+"""Cross-lingual alignment (CLA) adapters (paper §3.2; docs/METHOD.md, step 6).
 
 A parallel bottleneck adapter (`adapters.ParBnConfig()` defaults: at the feed-forward
 block, reduction factor 2, ReLU, scaling 4, the up projection initialised to zero so

@@ -1,6 +1,6 @@
 """Compose the sentence encoder of (variant, language) from the module store.
 
-Every grid row is one `Variant` below: which modules a language activates (METHOD.md,
+Every grid row is one `Variant` below: which modules a language activates (docs/METHOD.md,
 Inference). Evaluation, the workflow's input lists (`modules_needed`) and users
 (`ModularEncoder`) all read the same table.
 
@@ -11,7 +11,7 @@ Composition order for the modular variants:
               -> SE LoRA merged                                  (additive on top of LA)
               -> CLA adapter, non-pivot languages only           (modsent.align)
 
-Merging keeps LA and SE additive (adapters' Stack of two LoRAs is not; METHOD.md, Traps)
+Merging keeps LA and SE additive (adapters' Stack of two LoRAs is not; docs/METHOD.md, "Composition")
 and leaves a plain model, so each composition is rebuilt from the store's safetensors
 files rather than saved and reloaded as a full model (a plain reload drops adapters).
 """

@@ -3,7 +3,7 @@
 One small implementation used by both stages. Modules compose *additively*: a trained
 LoRA is merged into the frozen weights (W += alpha/r * B @ A) before the next LoRA is
 added, so the SE adapter acts on top of the LA exactly as LA's delta plus SE's delta
-(adapters' `Stack` of two LoRAs does not; METHOD.md, Traps).
+(adapters' `Stack` of two LoRAs does not; docs/METHOD.md, "Composition").
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 # Module-name patterns (BERT / XLM-R naming). adapters' "all linear" set leaves out the
-# attention output projection, and so do we (METHOD.md, module sizes).
+# attention output projection, and so do we (docs/METHOD.md, "Module sizes").
 ATTENTION_QKV = (r"layer\.\d+\.attention\.self\.(query|key|value)",)
 ALL_LINEAR = ATTENTION_QKV + (r"layer\.\d+\.intermediate\.dense", r"layer\.\d+\.output\.dense")
 

@@ -1,4 +1,4 @@
-"""Evaluation metrics on precomputed embeddings (METHOD.md, "Evaluation").
+"""Evaluation metrics on precomputed embeddings (docs/METHOD.md, "Metrics").
 
 Plain numpy/scipy/sklearn: every function takes embeddings as arrays with one row per
 text and returns one number. Scores are x100 (Spearman, accuracy) or percent (xsim

@@ -1,4 +1,4 @@
-# Cross-lingual alignment (issue 5): per non-pivot language a CLA adapter (ParBnConfig)
+# Cross-lingual alignment: per non-pivot language a CLA adapter (ParBnConfig)
 # on top of its LA + SE (LA only for c-jt), aligned to the frozen pivot encoder. The
 # evaluation rules pull results/modules/{lang}/cla-{kind} in via modules_needed.
 

@@ -1,4 +1,4 @@
-# Full-parameter baselines (issue 5): Full_en, Full_m, Full_c, Full_mc trained from the
+# Full-parameter baselines: Full_en, Full_m, Full_c, Full_mc trained from the
 # base model on the mono views. Full_m/_c/_mc read every language (they rerun when a
 # language is added); Full_mc continues from Full_m. Evaluation pulls results/full/{variant}.
 

@@ -1,4 +1,4 @@
-# Sentence encoding (issue 4): per language an SE adapter (LoRA on all linear layers) on top
+# Sentence encoding: per language an SE adapter (LoRA on all linear layers) on top
 # of its merged LA, trained with MNRL on its monolingual paraphrases; the w/o-LA ablation
 # (SE on the base model); and the module-size table (paper Table 4).
 

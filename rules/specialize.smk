@@ -1,4 +1,4 @@
-# Monolingual specialisation (issue 4): per language its monolingual text, a new tokenizer
+# Monolingual specialisation: per language its monolingual text, a new tokenizer
 # of the base tokenizer's type, FOCUS-initialised embeddings and the language adapter (LA).
 # Module store: results/modules/{lang}/{tokenizer,focus,la}.
 

@@ -1,4 +1,4 @@
-# Machine translation (issue 3): English paraphrase sets -> NLLB on CTranslate2, one GPU job
+# Machine translation: English paraphrase sets -> NLLB on CTranslate2, one GPU job
 # per (dataset, language, shard) -> gathered per (dataset, language) -> training views per
 # language. Languages with data.provided_translations skip MT.
 

@@ -1,4 +1,4 @@
-"""A real one-node Slurm for integration tests (recipe: ../shared/docs/SLURM.md).
+"""A real one-node Slurm for integration tests (a one-node Slurm on a single CI machine).
 
 Installs `slurm-wlm` and `munge` with apt when missing, writes /etc/slurm/slurm.conf and
 gres.conf (two fake GPUs of GRES type GPU_TYPE), starts munged, slurmctld and slurmd, and tears

@@ -3,8 +3,8 @@
 Sentences come from a small compositional grammar with a hand-written English, German
 and French lexicon: subject x verb x object x place. Every sentence exists in all three
 languages, so the data are truly multi-parallel, and the gold similarity of two sentences
-is derived from how many of the four slots they share. The files use the raw formats of
-../shared/data (see its README.md), so the same readers parse real and tiny data.
+is derived from how many of the four slots they share. The files use the raw formats of the
+published sets (see modsent/evaldata/), so the same readers parse real and tiny data.
 
     python tools/make_tiny_data.py [--out modsent/resources/tiny]
 """
