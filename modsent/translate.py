@@ -89,7 +89,7 @@ def check_translate_config(config: dict) -> None:
     from the English sets need `data.paraphrase`. Provided-translation keys are rewritten
     to the configured spelling of their language.
     """
-    from modsent.config import ConfigError  # here: modsent.config calls this function
+    from modsent.config import ConfigError, is_hub_id  # here: modsent.config calls this function
 
     languages, pivot = config["languages"], config["pivot"]
     data = config["data"]
@@ -131,6 +131,9 @@ def check_translate_config(config: dict) -> None:
         users = needs_mt + ([pivot_lang] if pivot_lang not in provided else [])
         errors.append(f"config['data']['paraphrase'] is empty, but {users} take their data from the English "
                       "paraphrase sets")
+    model = config["translate"]["model"]
+    if needs_mt and model != "tiny-random" and not Path(model).expanduser().exists() and not is_hub_id(model):
+        errors.append(f"config['translate']['model']: {model!r} not found locally, and not a hub id (name or org/name)")
     for name in sorted(set(data["paraphrase"]) & {"source", "shards"}):  # results/mt/{source,shards}/ are taken
         errors.append(f"config['data']['paraphrase'][{name!r}]: a reserved name, choose another")
     if errors:

@@ -187,3 +187,14 @@ def test_modsent_evaluate_accepts_an_evaluation_only_config(tmp_path, tiny_encod
 def test_the_shipped_evaluation_config_validates_for_modsent_evaluate():
     config = load_config(REPO / "benchmarks" / "quality" / "shared_data.yaml", workflow=False)
     assert len(config["languages"]) == 23 and "sts17" in config["evaluation"]["datasets"]
+
+
+def test_mt_model_neither_local_nor_a_hub_id_fails(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = _config(tmp_path)  # fr is machine-translated
+    config["translate"] = dict(config["translate"], model="mirror/facebook/nllb-200-3.3B")
+    with pytest.raises(ConfigError, match=r"config\['translate'\]\['model'\]: 'mirror/facebook/nllb-200-3.3B' not found "
+                                          r"locally, and not a hub id"):
+        validate_config(config)
+    config["translate"]["model"] = "facebook/nllb-200-3.3B"
+    validate_config(config)
