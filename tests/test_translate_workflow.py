@@ -1,10 +1,11 @@
-"""The MT rules through Snakemake with a tiny random NLLB: a shard job killed mid-way and a
-shard leaving only a temporary file both rerun alone; the gathered files are complete and
+"""The MT rules through Snakemake with a tiny random NLLB: a shard job killed mid-way resumes
+from its saved chunks, and a shard leaving only a temporary file reruns alone; the gathered files are complete and
 aligned; a provided-translation language and the pivot get views in the same format."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -56,7 +57,7 @@ def workdir(tmp_path_factory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("mt-workflow")
     config = write_config(work, languages=["en", "de", "fr"], data=_data(work / "data"),
                           translate={"model": "tiny-random", "shards": 2, "beam_size": 2, "max_length": 200,
-                                     "max_input_tokens": 48, "max_batch_tokens": 2048})
+                                     "max_input_tokens": 48, "max_batch_tokens": 64})
     return work, config
 
 
@@ -75,34 +76,55 @@ def _check_gathered(work: Path, dataset: str) -> None:
         assert tuple(f[1:]) == tuple(by_source[t] if t else "" for t in e[1:])
 
 
+def _translate_pid(checkpoints: Path) -> int | None:
+    """The pid of the shard job whose --checkpoint-dir is `checkpoints`."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"modsent.translate" in argv and str(checkpoints).encode() in argv:
+            return int(proc.name)
+    return None
+
+
 @pytest.fixture(scope="module")
 def killed_run(workdir) -> dict:
-    """Run the views' DAG, SIGKILL a shard job of `big` mid-way, then complete the DAG."""
+    """Run the views' DAG, SIGKILL a shard job of `big` once it has saved a chunk, then complete the DAG."""
     work, config = workdir
     cmd = [str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(REPO / "Snakefile"),
            "--directory", str(work), "--configfile", str(config), "--cores", "2", *TARGETS]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=snakemake_env())
-    deadline = time.time() + 300
-    while not _shards(work, "big/fr/.*.tsv.tmp-*") and proc.poll() is None and time.time() < deadline:
+    checkpoints = work / "results/checkpoints/mt/big/fr"
+    deadline, pid, saved = time.time() + 300, None, []
+    while pid is None and proc.poll() is None and time.time() < deadline:
+        saved = [p for p in checkpoints.glob("*/*.tsv") if not p.name.startswith(".")]
+        if saved:
+            pid = _translate_pid(saved[0].parent.relative_to(work))  # the rule passes it relative
         time.sleep(0.02)
-    tmp = _shards(work, "big/fr/.*.tsv.tmp-*")
-    assert tmp, f"no shard job of big started:\n{proc.communicate()[0][-4000:]}"
-    os.kill(int(tmp[0].name.rsplit("-", 1)[1]), signal.SIGKILL)  # the job's pid names its temp file
+    assert pid, f"no shard job of big saved a chunk:\n{proc.communicate()[0][-4000:]}"
+    os.kill(pid, signal.SIGKILL)
     log = proc.communicate(timeout=600)[0]
-    info = {"returncode": proc.returncode, "log": log, "temp": tmp[0],
-            "final": tmp[0].with_name(tmp[0].name[1:].split(".tmp-")[0])}
-    info["left"] = {"temp": tmp[0].exists(), "final": info["final"].exists()}
+    shard = saved[0].parent.name
+    info = {"returncode": proc.returncode, "log": log, "final": work / f"results/mt/shards/big/fr/{shard}.tsv",
+            "job_log": work / f"logs/mt/shards/big/fr/{shard}.log"}
+    info["left"] = {"chunks": any(saved[0].parent.glob("[!.]*.tsv")), "final": info["final"].exists()}
     info["done"] = {p: p.stat().st_mtime for p in _shards(work)}
     run_snakemake(work, config, *TARGETS)
     return info
 
 
-def test_killed_shard_job_reruns_alone(workdir, killed_run):
+def test_killed_shard_job_resumes_alone(workdir, killed_run):
     work, _ = workdir
     assert killed_run["returncode"] != 0, killed_run["log"][-3000:]
-    assert killed_run["left"] == {"temp": True, "final": False}  # only the temporary file was left
+    assert killed_run["left"] == {"chunks": True, "final": False}  # its saved chunks outlived it, no shard file
     assert killed_run["final"] not in killed_run["done"] and killed_run["final"].exists()  # rerun, completed
     assert all(p.stat().st_mtime == m for p, m in killed_run["done"].items())  # finished shards did not rerun
+    assert re.search(r"resuming: [1-9]\d* of \d+ sentences already translated", killed_run["job_log"].read_text())
+    assert not (work / "results/checkpoints/mt/big/fr").exists() or not any(
+        (work / "results/checkpoints/mt/big/fr").rglob("*.tsv"))  # removed once the shards are written
     _check_gathered(work, "big")
     assert len(read_examples(work / "results/mt/big/fr.tsv")) == len(BIG)
 
@@ -114,7 +136,8 @@ def test_views_of_pivot_mt_and_provided_languages(workdir, killed_run):
     assert [e.id for e in en] == [e.id for e in fr] == [f"nli-{i}" for i in range(4)] + [f"big-{i}" for i in range(250)]
     assert [e.negative == "" for e in fr] == [e.negative == "" for e in en]  # empty stays empty
     assert en[0] == Example("nli-0", *NLI[0][1:])
-    assert read_view(work / "results/train/fr/cross.tsv")[0] == (NLI[0].anchor, fr[0].positive)
+    # the cross view keeps the hard negative, in the target language
+    assert read_view(work / "results/train/fr/cross.tsv")[0] == (NLI[0].anchor, fr[0].positive, fr[0].negative)
     assert de[0] == Example("dev:1", "Die Katze schläft.", "Eine Katze ruht.", "Die Katze rennt.")
     assert read_view(work / "results/train/de/cross.tsv")[1] == ("A boy reads.", "Ein Kind liest.")
     for view in ("mono", "cross", "parallel"):
@@ -122,7 +145,7 @@ def test_views_of_pivot_mt_and_provided_languages(workdir, killed_run):
                    for lang in ("en", "de", "fr")}
         assert len(headers) == 1
     logs = "".join(p.read_text() for p in (work / "logs/mt/shards/nli/fr").glob("*.log"))
-    assert logs.count("sentences/s") == 2 and "tokens/s" in logs
+    assert logs.count("throughput:") == 2 and "tokens/s" in logs  # one summary per shard (chunks log their own rate)
     assert "truncated 1 of" in logs  # the over-long line, counted once
 
 
