@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # Imported on first use: `import modsent` stays light for the workflow's small jobs.
     if name == "ModularEncoder":
-        from modsent.encoder import ModularEncoder
+        from modsent.modules.composition import ModularEncoder
 
         return ModularEncoder
     raise AttributeError(f"module 'modsent' has no attribute {name!r}")

@@ -28,7 +28,7 @@ from there and ends where an uninterrupted run ends. Batches are a function of t
 permutation of the chunks per epoch), so no data-loader state is needed.
 
 Module store (`out_dir`): embeddings.safetensors {"weight"}, lora.safetensors +
-lora_config.json (modsent.lora, names relative to the bare encoder), mlm_head.safetensors,
+lora_config.json (modsent/modules/lora.py, names relative to the bare encoder), mlm_head.safetensors,
 la_config.json.
 """
 
@@ -54,8 +54,10 @@ from modsent.checkpoint import (  # noqa: F401  (TERMINATED_EXIT_CODE, TrainingI
     add_checkpoint_arguments, default_checkpoint_dir, fingerprint, path_stamp, stop_on_termination,
 )
 from modsent.corpus import monolingual_lines, text_sources
-from modsent.lora import ATTENTION_QKV, LoraConfig, add_lora, merge_saved_lora, save_lora
+from modsent.modules.language import load_base_encoder, set_word_embeddings
+from modsent.modules.lora import ATTENTION_QKV, LoraConfig, add_lora, save_lora
 from modsent.progress import Progress
+from modsent.training import linear_warmup_schedule
 from modsent.tokenizer import check_corpus, read_lines
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
@@ -109,26 +111,6 @@ class MaskedLMHead(nn.Module):
 
     def forward(self, hidden: torch.Tensor, embedding_weight: torch.Tensor) -> torch.Tensor:
         return F.linear(self.layer_norm(self.activation(self.dense(hidden))), embedding_weight, self.bias)
-
-
-def set_word_embeddings(encoder: nn.Module, weight: torch.Tensor, pad_token_id: int) -> None:
-    """Replace the encoder's input word embeddings by `weight` [vocab, hidden] (resizing the model)."""
-    old = encoder.get_input_embeddings()
-    if weight.ndim != 2 or weight.shape[1] != old.weight.shape[1]:
-        raise ValueError(
-            f"embeddings of shape {tuple(weight.shape)} do not fit the encoder's hidden size {old.weight.shape[1]}"
-        )
-    # XLM-R derives position ids from the pad id: a new pad id would shift every position.
-    position_padding = getattr(getattr(encoder, "embeddings", None), "padding_idx", None)
-    if position_padding is not None and position_padding != pad_token_id:
-        raise ValueError(
-            f"the language's tokenizer pads with id {pad_token_id}, the base model's position ids "
-            f"assume {position_padding}: the tokenizer must keep the base tokenizer's special-token ids"
-        )
-    new = nn.Embedding.from_pretrained(weight.detach().clone(), freeze=False, padding_idx=pad_token_id)
-    encoder.set_input_embeddings(new.to(old.weight.device, old.weight.dtype))
-    encoder.config.vocab_size = weight.shape[0]
-    encoder.config.pad_token_id = pad_token_id
 
 
 class MaskedLanguageModel(nn.Module):
@@ -318,9 +300,7 @@ class AdaptationTrainer:
         cuda = device.startswith("cuda")
         self.optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=config.learning_rate,
                                            weight_decay=config.weight_decay, fused=cuda or None)
-        warmup, total = config.warmup_steps, config.steps
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lambda s: s / warmup if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
+        self.scheduler = linear_warmup_schedule(self.optimizer, config.warmup_steps, config.steps)
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda)
         self.loss_fn = torch.compile(self.model) if config.compile else self.model
 
@@ -361,14 +341,6 @@ def _load_inputs(tokenizer_dir: Path, embeddings_path: Path, corpus: Path | dict
     if weight.shape[0] != len(tokenizer):
         raise ValueError(f"{embeddings_path} has {weight.shape[0]} rows, the tokenizer {tokenizer_dir} {len(tokenizer)} tokens")
     return tokenizer, weight
-
-
-def load_base_encoder(base_model: str | Path, device: str = "cpu"):
-    """The bare HF encoder of a sentence-transformers model (hub id or local dir), SDPA attention."""
-    from sentence_transformers import SentenceTransformer
-
-    st = SentenceTransformer(str(base_model), device=device, model_kwargs={"attn_implementation": "sdpa"})
-    return st[0].auto_model
 
 
 def train_language_adapter(
@@ -475,40 +447,6 @@ def train_language_adapter(
     directory.remove()
     log.info("LA module written to %s (%.0f s of training)", out_dir, seconds)
     return out_dir
-
-
-# ---------------------------------------------------------------------------------------
-# Using a trained language module
-
-
-def apply_language_adapter(model: nn.Module, la_dir: str | Path) -> None:
-    """Give a bare encoder (BertModel / XLMRobertaModel, e.g. `SentenceTransformer[0].auto_model`)
-    the language's trained embeddings and MERGE its LA LoRA into query/key/value (additive)."""
-    la_dir = Path(la_dir)
-    config_path = la_dir / "la_config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"not a language-adaptation module (no la_config.json): {la_dir}")
-    la_config = json.loads(config_path.read_text(encoding="utf-8"))
-    weight = load_file(str(la_dir / "embeddings.safetensors"))["weight"]
-    set_word_embeddings(model, weight, la_config["pad_token_id"])
-    merge_saved_lora(model, la_dir)
-
-
-def load_language_encoder(base_model: str | Path, lang_dir: str | Path, device: str | None = None):
-    """The base sentence encoder with a language's tokenizer and LA applied (module store
-    `results/modules/{lang}`: `tokenizer/`, `la/`)."""
-    from sentence_transformers import SentenceTransformer
-    from transformers import AutoTokenizer
-
-    lang_dir = Path(lang_dir)
-    st = SentenceTransformer(str(base_model), device=device)
-    tokenizer = AutoTokenizer.from_pretrained(str(lang_dir / "tokenizer"))
-    tokenizer.model_max_length = st[0].max_seq_length
-    apply_language_adapter(st[0].auto_model, lang_dir / "la")
-    # sentence-transformers 5.x: `tokenizer` is a read-only view of `processor`
-    st[0].processor = tokenizer
-    st[0].input_formatter.processor = tokenizer
-    return st
 
 
 def main(argv=None) -> None:

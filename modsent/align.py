@@ -33,7 +33,6 @@ never a pickle) and `cla_config.json` (seconds, steps, pairs, parameters, settin
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -46,17 +45,16 @@ from modsent.checkpoint import (
     CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
     fingerprint, stop_on_termination,
 )
-from modsent.sentence_encoding import OptimizerSteps, TrainingSettings
-from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
+from modsent.training import (
+    OptimizerSteps, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, pad_token_id, tokenize_texts,
+)
+from modsent.utils import pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.align")
 
 ALIGNMENT_KINDS = ("pp", "pl", "jt", "c-jt", "allpair-pp", "allpair-pl", "allpair")
 ALLPAIR_KINDS = ("allpair-pp", "allpair-pl", "allpair")
-ADAPTER_NAME = "cla"
-ADAPTER_WEIGHTS = "adapter.safetensors"
-ADAPTER_CONFIG = "adapter_config.json"
-RECORD = "cla_config.json"
 PARAPHRASE, PARALLEL = "paraphrase", "parallel"
 
 
@@ -75,39 +73,6 @@ class AlignmentSettings(TrainingSettings):
     batch_size: int = 256
 
     stage = "alignment"
-
-
-def add_alignment_adapter(model) -> list:
-    """Add a fresh ParBnConfig() adapter to a SentenceTransformer, freeze the rest; return its parameters."""
-    import adapters
-
-    body = model[0].auto_model
-    adapters.init(body)
-    body.add_adapter(ADAPTER_NAME, config=adapters.ParBnConfig())
-    body.train_adapter(ADAPTER_NAME)  # freezes every other parameter and activates the adapter
-    in_body = {id(p) for p in body.parameters()}
-    for p in model.parameters():  # modules outside the body (pooling, dense heads) stay frozen too
-        if id(p) not in in_body:
-            p.requires_grad_(False)
-    return [p for p in model.parameters() if p.requires_grad]
-
-
-def apply_alignment_adapter(st_model, cla_dir: str | Path) -> None:
-    """Add the CLA adapter saved in `cla_dir` to a composed SentenceTransformer and activate it."""
-    import adapters
-
-    cla_dir = Path(cla_dir)
-    for name in (ADAPTER_WEIGHTS, ADAPTER_CONFIG):
-        if not (cla_dir / name).is_file():
-            raise FileNotFoundError(f"{cla_dir}: not a CLA adapter directory (no {name})")
-    body = st_model[0].auto_model
-    saved_hidden = json.loads((cla_dir / ADAPTER_CONFIG).read_text(encoding="utf-8")).get("hidden_size")
-    if saved_hidden is not None and saved_hidden != body.config.hidden_size:
-        raise ValueError(f"{cla_dir}: adapter for hidden size {saved_hidden}, the model has {body.config.hidden_size}")
-    adapters.init(body)
-    if ADAPTER_NAME in body.adapters_config:
-        raise ValueError(f"the model already has a CLA adapter; cannot add {cla_dir}")
-    body.load_adapter(str(cla_dir), load_as=ADAPTER_NAME, set_active=True, use_safetensors=True)
 
 
 @dataclass
@@ -165,8 +130,6 @@ def _partner_assignment(pivot_texts, pivot: str, translations: Mapping[str, Mapp
 
 
 def _pair_groups(task, rows, encoders, pivot, translations, rng, max_length) -> list[_PairGroup]:
-    from modsent.sentence_encoding import tokenize_texts
-
     own_tokenizer = encoders["own"][0].tokenizer
     pivot_texts = [r[0] for r in rows]
     by_partner = _partner_assignment(pivot_texts, pivot, translations, rng) if translations else {
@@ -199,8 +162,6 @@ def _epoch_schedule(groups: list[_PairGroup], tasks: Sequence[str], batch_size: 
     alternation; otherwise the larger view (parallel, ~2 sentences a row) keeps all its
     pairs instead of being cut to the smaller one's length (docs/TRAINING.md).
     """
-    from modsent.sentence_encoding import length_bucketed_batches
-
     slots = []
     for order, task in enumerate(tasks):
         batches = [(g, b) for g in groups if g.task == task
@@ -272,13 +233,11 @@ def train_cla(
             enc.to(device)
             enc.eval()
             enc.requires_grad_(False)
-    pad_ids = {lang: (enc[0].tokenizer.pad_token_id or 0) for lang, enc in encoders.items()}
-
-    from transformers import get_linear_schedule_with_warmup
+    pad_ids = {lang: pad_token_id(enc[0].tokenizer) for lang, enc in encoders.items()}
 
     optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=settings.weight_decay,
                                   fused=device == "cuda")
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * settings.warmup_ratio), total_steps)
+    scheduler = linear_warmup_schedule(optimizer, int(total_steps * settings.warmup_ratio), total_steps)
     losses = {PARAPHRASE: MultipleNegativesRankingLoss(), PARALLEL: CosineSimilarityLoss()}
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
 
@@ -345,13 +304,6 @@ def train_cla(
     }
 
 
-def save_alignment_adapter(model, out_dir: str | Path, record: dict) -> None:
-    """Write the model's CLA adapter (safetensors) and its training record to `out_dir`."""
-    with atomic_output(out_dir) as tmp:
-        model[0].auto_model.save_adapter(str(tmp), ADAPTER_NAME, use_safetensors=True)
-        (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
-
-
 def _read_pairs(path: Path, what: str) -> list[tuple[str, ...]]:
     """(pivot text, target text) rows, with the target-language hard negative of a paraphrase row."""
     from modsent.training_views import read_view
@@ -389,7 +341,8 @@ def train_alignment_adapter(
     Resumable: checkpoints in `checkpoint_dir` (default "<out_dir>.checkpoints"), removed
     once the adapter is written.
     """
-    from modsent.encoder import build_encoder, compose_encoder, get_variant
+    from modsent.modules.composition import build_encoder, compose_encoder
+    from modsent.variants import get_variant
     from modsent.languages import get_language
 
     lang, pivot = get_language(lang).code, get_language(pivot).code

@@ -120,7 +120,8 @@ def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, 
     every Mod variant; the base model and a Full model serve every language), and only one
     encoder is in memory at a time.
     """
-    from modsent.encoder import compose_encoder, modules_needed
+    from modsent.modules.composition import compose_encoder
+    from modsent.variants import modules_needed
 
     users: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for lang in languages:
@@ -320,6 +321,23 @@ def open_dataset(name: str, spec: dict, languages):
     from modsent.evaldata import get_dataset
 
     return get_dataset(name, spec, list(languages))
+
+
+def open_datasets(specs: dict, languages) -> dict:
+    """Every configured dataset opened; a set that is missing or unreadable fails together with
+    all the others, in one message naming each (a fresh checkout lacks every raw clone)."""
+    from modsent.evaldata import DataFormatError, DataSourceError
+
+    opened, problems = {}, []
+    for name, spec in specs.items():
+        try:
+            opened[name] = open_dataset(name, spec, languages)
+        except (DataSourceError, DataFormatError) as e:
+            problems.append(f"evaluation.datasets.{name}: {e}")
+    if problems:
+        raise DataSourceError("evaluation data missing or unreadable (README.md, 'Pointing models and data at "
+                              "local paths', says where each raw set is published):\n  " + "\n  ".join(problems))
+    return opened
 
 
 def every_language() -> list[str]:

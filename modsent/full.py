@@ -35,7 +35,10 @@ from modsent.checkpoint import (
     CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
     fingerprint, stop_on_termination,
 )
-from modsent.sentence_encoding import OptimizerSteps, TrainingSettings
+from modsent.training import (
+    OptimizerSteps, PairTexts, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, mnrl_steps,
+    pad_token_id,
+)
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.full")
@@ -104,8 +107,6 @@ class MultiParallelPairs:
 
 def epoch_batches(groups: np.ndarray, lengths: np.ndarray, batch_size: int, rng) -> list[np.ndarray]:
     """Length-bucketed batches within each group, all groups' batches in random order."""
-    from modsent.sentence_encoding import length_bucketed_batches
-
     batches = []
     for group in np.unique(groups):
         members = np.flatnonzero(groups == group)
@@ -127,10 +128,8 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
     before it. A checkpoint of a later stage means this one is done: its record is returned.
     """
     import torch
-    from transformers import get_linear_schedule_with_warmup
 
     from modsent.losses import MultipleNegativesRankingLoss
-    from modsent.sentence_encoding import tokenize_texts
 
     rng = np.random.default_rng((settings.seed, STAGES["full_mc"].index(stage)))
     epochs = [pairs.draw_epoch(stage, rng) for _ in range(settings.epochs)]
@@ -141,11 +140,9 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
         p.requires_grad_(True)
     optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay,
                                   fused=device == "cuda")
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * settings.warmup_ratio), total_steps)
+    scheduler = linear_warmup_schedule(optimizer, int(total_steps * settings.warmup_ratio), total_steps)
     loss_fn = MultipleNegativesRankingLoss()
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
     tokenizer = model[0].tokenizer
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     log.info("%s stage: %d languages, %d pairs, %d epochs, %d steps, device %s", stage, len(pairs.languages),
              len(pairs), settings.epochs, total_steps, device)
 
@@ -168,28 +165,12 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
     step = 0  # batches are a function of the step: a resumed stage skips the batches it did
     with resumable:
         for rows, groups in epochs:
-            n = len(rows)
-            with_negative = np.flatnonzero(groups % 2)
-            texts = tokenize_texts(tokenizer, [r[0] for r in rows] + [r[1] for r in rows]
-                                   + [rows[i][2] for i in with_negative], settings.max_seq_length)
-            negative_row = np.full(n, -1, dtype=np.int64)
-            negative_row[with_negative] = 2 * n + np.arange(len(with_negative))
-            lengths = np.maximum(texts.lengths[:n], texts.lengths[n:2 * n])
-            lengths[with_negative] = np.maximum(lengths[with_negative], texts.lengths[negative_row[with_negative]])
-            for batch in epoch_batches(groups, lengths, settings.batch_size, rng):
-                step += 1
-                if step <= first_step:
-                    continue
-                negatives = negative_row[batch][negative_row[batch] >= 0]
-                input_ids, attention_mask = texts.padded(np.concatenate([batch, batch + n, negatives]), pad_id)
-                features = {"input_ids": torch.from_numpy(input_ids).to(device, non_blocking=True),
-                            "attention_mask": torch.from_numpy(attention_mask).to(device, non_blocking=True)}
-                with autocast:
-                    embeddings = model(features)["sentence_embedding"]
-                b = len(batch)
-                loss = loss_fn(embeddings[:b], embeddings[b:2 * b], embeddings[2 * b:] if len(negatives) else None)
-                update(loss)
-                resumable.after_step(update.step, progress)
+            texts = PairTexts.tokenize(tokenizer, rows, settings.max_seq_length)
+            batches = epoch_batches(groups, texts.lengths, settings.batch_size, rng)
+            skip = min(len(batches), max(0, first_step - step))
+            step += len(batches)
+            mnrl_steps(model, texts, batches[skip:], loss_fn=loss_fn, update=update, device=device,
+                       pad_id=pad_token_id(tokenizer), after_step=lambda done: resumable.after_step(done, progress))
     if device == "cuda":
         torch.cuda.synchronize()
     if not last and first_step < total_steps:  # the next stage starts from this one's end

@@ -106,15 +106,18 @@ def known_languages() -> list[Language]:
     return list(dict.fromkeys(_index().values()))
 
 
-def nllb_code(code: str) -> str:
-    return get_language(code).nllb
-
-
-def same_language(a: str, b: str) -> bool:
-    return get_language(a) == get_language(b)
-
-
 # The 23 languages of the paper (ISO 639-1), in its order.
 PAPER_LANGUAGES = (
     "am ar az cs de en es fr ha it kk ko ky mr nl pl ru rw te tr ug uz zh".split()
 )
+
+
+def nllb_language_token(code: str) -> str:
+    """NLLB-200's language token for a configured code (de -> deu_Latn); ValueError if NLLB lacks it."""
+    try:
+        token = get_language(code).nllb
+    except UnknownLanguageError:
+        token = None
+    if token not in {lang.nllb for lang in all_languages()}:
+        raise ValueError(f"NLLB-200 has no language token for {code!r}")
+    return token

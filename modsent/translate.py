@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from modsent.checkpoint import CheckpointDir, default_checkpoint_dir, fingerprint
-from modsent.languages import UnknownLanguageError, all_languages, get_language
+from modsent.languages import nllb_language_token
 from modsent.progress import Progress
 from modsent.training_views import (
     EXAMPLE_COLUMNS,
@@ -65,80 +65,6 @@ CUBLAS_FIX = (
 
 class CudaLibraryError(RuntimeError):
     """A CUDA library CTranslate2 loads at run time is missing; the message names the fix."""
-
-
-# --- languages ------------------------------------------------------------------------------
-
-
-def nllb_language_token(code: str) -> str:
-    """NLLB-200's language token for a configured code (de -> deu_Latn); ValueError if NLLB lacks it."""
-    try:
-        token = get_language(code).nllb
-    except UnknownLanguageError:
-        token = None
-    if token not in {lang.nllb for lang in all_languages()}:
-        raise ValueError(f"NLLB-200 has no language token for {code!r}")
-    return token
-
-
-def check_translate_config(config: dict) -> None:
-    """Config-time checks of the MT stage; raise ConfigError naming the key and value.
-
-    Every language that MT must produce (not the pivot, no provided translations) needs an
-    NLLB-200 token; provided translations must name configured languages; languages built
-    from the English sets need `data.paraphrase`. Provided-translation keys are rewritten
-    to the configured spelling of their language.
-    """
-    from modsent.config import ConfigError, is_hub_id  # here: modsent.config calls this function
-
-    languages, pivot = config["languages"], config["pivot"]
-    data = config["data"]
-    errors = []
-
-    def configured(code):
-        try:
-            wanted = get_language(code)
-        except UnknownLanguageError:
-            return None
-        for lang in languages:
-            try:
-                if get_language(lang) == wanted:
-                    return lang
-            except UnknownLanguageError:
-                continue
-        return None
-
-    provided = {}
-    for key, spec in data["provided_translations"].items():
-        try:
-            get_language(key)
-        except UnknownLanguageError as e:
-            errors.append(f"config['data']['provided_translations'][{key!r}]: {e}")
-            continue
-        lang = configured(key)
-        if lang is not None:  # data of a language that is not configured (yet, or any more) is unused
-            provided[lang] = spec
-    pivot_lang = configured(pivot) or pivot
-    needs_mt = [lang for lang in languages if lang != pivot_lang and lang not in provided]
-    for lang in needs_mt + ([pivot_lang] if needs_mt else []):
-        try:
-            nllb_language_token(lang)
-        except ValueError:
-            role = "translated from" if lang == pivot_lang else "machine-translated"
-            errors.append(f"config['languages']: NLLB-200 has no language {lang!r}, so it cannot be {role}; "
-                          f"remove it or give data.provided_translations.{lang}")
-    if (needs_mt or pivot_lang not in provided) and not data["paraphrase"]:
-        users = needs_mt + ([pivot_lang] if pivot_lang not in provided else [])
-        errors.append(f"config['data']['paraphrase'] is empty, but {users} take their data from the English "
-                      "paraphrase sets")
-    model = config["translate"]["model"]
-    if needs_mt and model != "tiny-random" and not Path(model).expanduser().exists() and not is_hub_id(model):
-        errors.append(f"config['translate']['model']: {model!r} not found locally, and not a hub id (name or org/name)")
-    for name in sorted(set(data["paraphrase"]) & {"source", "shards"}):  # results/mt/{source,shards}/ are taken
-        errors.append(f"config['data']['paraphrase'][{name!r}]: a reserved name, choose another")
-    if errors:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
-    data["provided_translations"] = provided
 
 
 # --- CUDA 12 cuBLAS -------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from snakemake.utils import update_config
 
 from modsent.config import apply_nested_overrides, default_config_path, validate_config
 from modsent.corpus import language_adaptation_spec, monolingual_spec
-from modsent.encoder import get_variant, modules_needed
-from modsent.evaluate import open_dataset, scoring_units
+from modsent.variants import get_variant, modules_needed
+from modsent.evaluate import open_datasets, scoring_units
 from modsent.languages import get_language
 from modsent.training_views import VIEW_NAMES, provided_sources
 
@@ -313,7 +313,7 @@ def full_inputs(wildcards):
 
 # Opened at parse time: a missing data file fails here, before any job runs.
 EVAL_SPECS = config["evaluation"]["datasets"]
-EVAL_DATASETS = {name: open_dataset(name, spec, LANGS) for name, spec in EVAL_SPECS.items()}
+EVAL_DATASETS = open_datasets(EVAL_SPECS, LANGS)
 EVAL_UNITS = {
     name: {u.name: list(u.langs) for u in ds.units()} for name, ds in EVAL_DATASETS.items()
 }

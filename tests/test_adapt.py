@@ -14,12 +14,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from modsent.adapt import (
-    AdaptationConfig, AdaptationTrainer, ChunkBatches, ChunkFormat, MaskedLanguageModel, TERMINATED_EXIT_CODE,
-    apply_language_adapter, load_base_encoder, load_language_encoder, mask_tokens, set_word_embeddings,
-    train_language_adapter,
-)
-from modsent.lora import LoraConfig, LoraLinear
+from modsent.adapt import AdaptationConfig, AdaptationTrainer, ChunkBatches, ChunkFormat, MaskedLanguageModel, TERMINATED_EXIT_CODE, mask_tokens, train_language_adapter
+
+from modsent.modules.language import apply_language_adapter, load_base_encoder, load_language_encoder, set_word_embeddings
+from modsent.modules.lora import LoraConfig, LoraLinear
 from modsent.tokenizer import train_tokenizer
 
 GERMAN = [

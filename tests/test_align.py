@@ -9,14 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from modsent.align import (
-    AlignmentSettings,
-    add_alignment_adapter,
-    apply_alignment_adapter,
-    save_alignment_adapter,
-    train_alignment_adapter,
-    train_cla,
-)
+from modsent.align import AlignmentSettings, train_alignment_adapter, train_cla
+
+from modsent.modules.alignment import add_alignment_adapter, apply_alignment_adapter, save_alignment_adapter
 
 EN = ["the cat sits on the mat", "a dog runs in the park", "the child reads a book", "a man plays the guitar",
       "a woman cooks dinner", "the sun is shining today", "the cat reads a book", "a dog plays in the park"]
@@ -133,7 +128,7 @@ def test_cross_view_hard_negatives_join_the_mnrl_candidates(tiny_encoder, tmp_pa
 
 def test_jt_interleaves_both_views_evenly():
     from modsent.align import _epoch_schedule, _PairGroup
-    from modsent.sentence_encoding import TokenizedTexts
+    from modsent.training import TokenizedTexts
 
     def group(task, n):
         texts = TokenizedTexts(np.zeros(n, dtype=np.int32), np.arange(n + 1))
@@ -243,7 +238,7 @@ def _write_store(base_model, store, lang, seed):
     from sentence_transformers import SentenceTransformer
     from transformers import AutoTokenizer
 
-    from modsent.lora import ALL_LINEAR, ATTENTION_QKV, LoraConfig, add_lora, save_lora
+    from modsent.modules.lora import ALL_LINEAR, ATTENTION_QKV, LoraConfig, add_lora, save_lora
 
     generator = torch.Generator().manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
@@ -279,7 +274,7 @@ def _digest(directory):
 
 def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
     from modsent.align import main
-    from modsent.encoder import compose_encoder
+    from modsent.modules.composition import compose_encoder
 
     store, train = tmp_path / "modules", tmp_path / "train"
     for seed, lang in enumerate(("en", "de", "fr")):
@@ -312,7 +307,7 @@ def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
 
 def test_frozen_side_is_embedded_once_exactly_as_the_encoder_would(tiny_encoder):
     from modsent.align import _frozen_embeddings
-    from modsent.sentence_encoding import tokenize_texts
+    from modsent.training import tokenize_texts
 
     pivot = _encoder(tiny_encoder)
     texts = EN + ["a much longer sentence about the cat and the dog in the park today"]

@@ -10,7 +10,9 @@ import torch
 import yaml
 from test_sentence_encoding import FAST, paraphrase_rows, write_language_store, write_view
 
-from modsent.encoder import VARIANTS, ModularEncoder, build_encoder, compose_encoder, modules_needed
+from modsent.modules.composition import ModularEncoder, build_encoder, compose_encoder
+
+from modsent.variants import VARIANTS, modules_needed
 from modsent.sentence_encoding import train_sentence_encoder
 
 TEXTS = [row[0] for row in paraphrase_rows(False)][:8]
@@ -26,7 +28,7 @@ def results(tmp_path_factory, tiny_encoder) -> dict:
 
     Returns the root and the in-memory encoders as training left them.
     """
-    from modsent.align import add_alignment_adapter, save_alignment_adapter
+    from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
 
     root = tmp_path_factory.mktemp("results")
     store = root / "modules"

@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import save_file
 from test_sentence_encoding import write_language_store
 
-from modsent.lora import ALL_LINEAR, ATTENTION_QKV, LoraConfig, add_lora, lora_state_dict, save_lora
+from modsent.modules.lora import ALL_LINEAR, ATTENTION_QKV, LoraConfig, add_lora, lora_state_dict, save_lora
 from modsent.module_sizes import main, module_sizes
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
@@ -75,10 +74,8 @@ def test_paper_config_plans_offline_with_app_c2_units(tmp_path):
     datasets = yaml.safe_load(config.read_text())["evaluation"]["datasets"]
     assert "stsb_multi_mt" not in datasets and "PhilipMay/stsb_multi_mt" not in config.read_text()
 
-    start = time.monotonic()
-    counts = planned_jobs(tmp_path, config)  # HF_HUB_OFFLINE=1: nothing may reach the hub
-    seconds = time.monotonic() - start
-    assert seconds < 10, f"planning the paper grid took {seconds:.1f} s"
+    # HF_HUB_OFFLINE=1: nothing may reach the hub; how long it takes: benchmarks/plan
+    counts = planned_jobs(tmp_path, config)
     assert counts["score_unit"] > 0
 
     units: dict[str, set[str]] = {}

@@ -17,16 +17,11 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from modsent.encoder import build_encoder
-from modsent.lora import ALL_LINEAR, LoraConfig, LoraLinear, add_lora, save_lora
+from modsent.modules.composition import build_encoder
+from modsent.modules.lora import ALL_LINEAR, LoraConfig, LoraLinear, add_lora, save_lora
 from modsent.losses import MultipleNegativesRankingLoss
-from modsent.sentence_encoding import (
-    TokenizedTexts,
-    length_bucketed_batches,
-    main,
-    tokenize_texts,
-    train_sentence_encoder,
-)
+from modsent.sentence_encoding import main, train_sentence_encoder
+from modsent.training import TokenizedTexts, length_bucketed_batches, tokenize_texts
 from modsent.training_views import Example, write_examples
 
 ANIMALS = ["cat", "dog", "child", "man", "woman", "bird"]

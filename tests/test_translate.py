@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from modsent import translate
-from modsent.config import ConfigError, validate_config
+from modsent.config import ConfigError, check_translate_config, validate_config
+from modsent.languages import nllb_language_token
 from modsent.training_views import Example, FormatError, read_examples, read_table, write_examples
 from modsent.translate import (
     CudaLibraryError,
     NllbTranslator,
-    check_translate_config,
     gather_translations,
-    nllb_language_token,
     shard_bounds,
     translate_shard,
     unique_sentences,

@@ -136,7 +136,7 @@ def plain_stepper(shape: dict, body_state: dict, embeddings: torch.Tensor, strea
                   tokenizer):
     from transformers import BertForMaskedLM, DataCollatorForLanguageModeling
 
-    from modsent.lora import LoraConfig, add_lora
+    from modsent.modules.lora import LoraConfig, add_lora
 
     model = BertForMaskedLM(bert_config(shape))
     model.bert.load_state_dict(body_state, strict=False)

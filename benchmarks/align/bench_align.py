@@ -103,7 +103,7 @@ def random_batches(pairs, batch_size, rng):
 def preparation_seconds(model, columns, max_len) -> float:
     """What the SE path does once before its loop: tokenise every text (timed here, since its
     record times the loop only; the plain loop tokenises inside its steps)."""
-    from modsent.sentence_encoding import tokenize_texts
+    from modsent.training import tokenize_texts
 
     start = time.perf_counter()
     for column in columns:
@@ -114,7 +114,7 @@ def preparation_seconds(model, columns, max_len) -> float:
 def bench_se(model_dir: Path, pairs, shape, device, work: Path) -> tuple[dict, dict]:
     from sentence_transformers import SentenceTransformer
 
-    from modsent.lora import ALL_LINEAR, LoraConfig, add_lora
+    from modsent.modules.lora import ALL_LINEAR, LoraConfig, add_lora
     from modsent.losses import MultipleNegativesRankingLoss
     from modsent.sentence_encoding import train_sentence_encoder
     from modsent.training_views import Example, write_examples
@@ -150,7 +150,9 @@ def bench_se(model_dir: Path, pairs, shape, device, work: Path) -> tuple[dict, d
 def bench_cla(model_dir: Path, cross, parallel, shape, device) -> tuple[dict, dict]:
     from sentence_transformers import SentenceTransformer
 
-    from modsent.align import AlignmentSettings, add_alignment_adapter, train_cla
+    from modsent.align import AlignmentSettings, train_cla
+
+    from modsent.modules.alignment import add_alignment_adapter
     from modsent.losses import CosineSimilarityLoss, MultipleNegativesRankingLoss
 
     def encoders():

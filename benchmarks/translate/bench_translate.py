@@ -81,7 +81,7 @@ def run_hf(hf_dir: Path, texts: list[str], output_tokens: int, device: str, dtyp
     import torch
     from transformers import AutoTokenizer, M2M100ForConditionalGeneration
 
-    from modsent.translate import nllb_language_token
+    from modsent.languages import nllb_language_token
 
     tokenizer = AutoTokenizer.from_pretrained(hf_dir, src_lang="eng_Latn")
     model = M2M100ForConditionalGeneration.from_pretrained(hf_dir, dtype=getattr(torch, dtype)).to(device).eval()
@@ -131,7 +131,7 @@ def run_raw(ct2_dir: Path, texts: list[str], output_tokens: int, device: str, co
     import ctranslate2
     from transformers import AutoTokenizer
 
-    from modsent.translate import nllb_language_token
+    from modsent.languages import nllb_language_token
 
     tokenizer = AutoTokenizer.from_pretrained(ct2_dir, src_lang="eng_Latn")
     tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(texts)["input_ids"]]

@@ -189,6 +189,8 @@ class HercigKral:
                                   "use format: raw with its dataset.zip or the folder it unpacks to")
         self.source = source
         path = Path(source.path)
+        if not path.exists():
+            raise DataSourceError(f"not found: {path} (Hercig & Kral's dataset.zip, or the folder it unpacks to)")
         self.zip = zipfile.is_zipfile(path) if path.is_file() else False
         if self.zip:
             with zipfile.ZipFile(path) as z:

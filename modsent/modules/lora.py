@@ -99,16 +99,6 @@ def lora_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     return state
 
 
-def remove_lora(model: nn.Module, merge: bool = True) -> None:
-    """Replace every LoraLinear by its base layer, merging the LoRA delta first if asked."""
-    for name, module in list(model.named_modules()):
-        if isinstance(module, LoraLinear):
-            if merge:
-                with torch.no_grad():
-                    module.base.weight += module.delta().to(module.base.weight.dtype)
-            _set_module(model, name, module.base)
-
-
 def save_lora(model: nn.Module, config: LoraConfig, out_dir: str | Path) -> None:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

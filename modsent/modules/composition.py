@@ -1,15 +1,15 @@
 """Compose the sentence encoder of (variant, language) from the module store.
 
-Every grid row is one `Variant` below: which modules a language activates (docs/METHOD.md,
-Inference). Evaluation, the workflow's input lists (`modules_needed`) and users
-(`ModularEncoder`) all read the same table.
+Every grid row is one `Variant` of modsent/variants.py: which modules a language activates
+(docs/METHOD.md, Inference). Evaluation, the workflow's input lists (`modules_needed`) and
+users (`ModularEncoder`) all read the same table.
 
 Composition order for the modular variants:
 
-    base body -> language's tokenizer + embeddings, LA merged  (modsent.adapt)
+    base body -> language's tokenizer + embeddings, LA merged  (modsent/modules/language.py)
               -> mean pooling (the SE's pooling)
               -> SE LoRA merged                                  (additive on top of LA)
-              -> CLA adapter, non-pivot languages only           (modsent.align)
+              -> CLA adapter, non-pivot languages only           (modsent/modules/alignment.py)
 
 Merging keeps LA and SE additive (adapters' Stack of two LoRAs is not; docs/METHOD.md, "Composition")
 and leaves a plain model, so each composition is rebuilt from the store's safetensors
@@ -19,89 +19,14 @@ files rather than saved and reloaded as a full model (a plain reload drops adapt
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from modsent.languages import get_language
-from modsent.lora import merge_saved_lora
+from modsent.modules.lora import merge_saved_lora
 from modsent.utils import pick_device
+from modsent.variants import get_variant
 
 DEFAULT_POOLING = "mean"
-
-
-@dataclass(frozen=True)
-class Variant:
-    """The modules one grid row activates for a language."""
-
-    name: str
-    full: bool = False  # a full-parameter model at full/{name}
-    language_adapter: bool = False  # the language's tokenizer, embeddings and LA
-    sentence_encoder: str | None = None  # whose SE: "own" ({lang}/se), "pivot" ({pivot}/se), "no_la" (base/se-{lang})
-    alignment: str | None = None  # CLA kind ({lang}/cla-{kind}); never on the pivot
-    non_pivot_sentence_encoder: bool = True  # False for mod_c_jt: non-pivot languages get CLA only
-    # Trained on data of every configured language (Full_m/_c/_mc, all-pair CLA): its encoders
-    # change whenever the language list does, so the workflow evaluates them apart.
-    multilingual: bool = False
-
-    def store_paths(self, lang: str, pivot: str) -> dict[str, str]:
-        """Role ("tokenizer", "la", "se", "cla") -> directory relative to the module store."""
-        if self.full or self.name == "base":
-            return {}
-        paths = {}
-        if self.language_adapter:
-            paths["tokenizer"] = f"{lang}/tokenizer"
-            paths["la"] = f"{lang}/la"
-        is_pivot = lang == pivot
-        if self.sentence_encoder and (is_pivot or self.non_pivot_sentence_encoder):
-            paths["se"] = {
-                "own": f"{lang}/se",
-                "pivot": f"{pivot}/se",
-                "no_la": f"base/se-{lang}",
-            }[self.sentence_encoder]
-        if self.alignment and not is_pivot:
-            paths["cla"] = f"{lang}/cla-{self.alignment}"
-        return paths
-
-
-VARIANTS: dict[str, Variant] = {
-    v.name: v
-    for v in [
-        Variant("base"),
-        Variant("full_en", full=True),
-        Variant("full_m", full=True, multilingual=True),
-        Variant("full_c", full=True, multilingual=True),
-        Variant("full_mc", full=True, multilingual=True),
-        Variant("mod_en", language_adapter=True, sentence_encoder="pivot"),
-        Variant("mod_m", language_adapter=True, sentence_encoder="own"),
-        Variant("mod_mc_pp", language_adapter=True, sentence_encoder="own", alignment="pp"),
-        Variant("mod_mc_pl", language_adapter=True, sentence_encoder="own", alignment="pl"),
-        Variant("mod_mc_jt", language_adapter=True, sentence_encoder="own", alignment="jt"),
-        Variant("mod_m_no_la", sentence_encoder="no_la"),
-        Variant("mod_c_jt", language_adapter=True, sentence_encoder="own", alignment="c-jt",
-                non_pivot_sentence_encoder=False),
-        Variant("mod_mc_pp_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair-pp",
-                multilingual=True),
-        Variant("mod_mc_pl_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair-pl",
-                multilingual=True),
-        Variant("mod_mc_jt_allpair", language_adapter=True, sentence_encoder="own", alignment="allpair",
-                multilingual=True),
-    ]
-}
-
-
-def get_variant(name: str) -> Variant:
-    try:
-        return VARIANTS[name]
-    except KeyError:
-        raise ValueError(f"unknown variant {name!r}; known variants: {', '.join(VARIANTS)}") from None
-
-
-def modules_needed(variant: str, lang: str, pivot: str = "en") -> list[str]:
-    """Directories (relative to results/) that the encoder of (variant, lang) is built from."""
-    spec = get_variant(variant)
-    if spec.full:
-        return [f"full/{spec.name}"]
-    return [f"modules/{path}" for path in spec.store_paths(lang, pivot).values()]
 
 
 def _with_pooling(model, pooling: str):
@@ -141,7 +66,7 @@ def build_encoder(
     if pooling is None:
         pooling = recorded_pooling(se_dir) if se_dir is not None else DEFAULT_POOLING
     if language_dir is not None:
-        from modsent.adapt import load_language_encoder
+        from modsent.modules.language import load_language_encoder
 
         model = load_language_encoder(base_model, language_dir, device="cpu")
     else:
@@ -152,7 +77,7 @@ def build_encoder(
     if se_dir is not None:
         merge_saved_lora(model[0].auto_model, se_dir)
     if cla_dir is not None:
-        from modsent.align import apply_alignment_adapter
+        from modsent.modules.alignment import apply_alignment_adapter
 
         apply_alignment_adapter(model, cla_dir)
     model.to(pick_device(device or "auto"))

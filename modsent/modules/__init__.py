@@ -1,0 +1,1 @@
+"""Module formats: LoRA, the language module, the alignment adapter and their composition."""
