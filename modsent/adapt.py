@@ -58,7 +58,7 @@ from modsent.modules.language import load_base_encoder, set_word_embeddings
 from modsent.modules.lora import ATTENTION_QKV, LoraConfig, add_lora, save_lora
 from modsent.progress import Progress
 from modsent.training import linear_warmup_schedule
-from modsent.tokenizer import check_corpus, read_lines
+from modsent.tokenizer import check_corpus, nonblank_lines
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.adapt")
@@ -200,7 +200,7 @@ def _corpus_lines(corpus: Path | dict) -> Iterator[str]:
     """A text file's non-blank lines, or a monolingual spec's sources streamed up to its line cap."""
     if isinstance(corpus, dict):
         return monolingual_lines(corpus["sources"], corpus.get("max_sentences"))
-    return read_lines(corpus, 2**63 - 1)
+    return nonblank_lines(corpus, 2**63 - 1)
 
 
 def _corpus_identity(corpus: Path | dict) -> object:

@@ -42,14 +42,15 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from modsent.checkpoint import (
-    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
+    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, default_checkpoint_dir,
     fingerprint, stop_on_termination,
 )
 from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
 from modsent.training import (
-    OptimizerSteps, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, pad_token_id, tokenize_texts,
+    OptimizerSteps, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, pad_token_id,
+    parse_training_arguments, tokenize_texts,
 )
-from modsent.utils import pick_device, seed_everything, setup_logging
+from modsent.utils import lang_path_argument, pick_device, seed_everything
 
 log = logging.getLogger("modsent.align")
 
@@ -306,15 +307,9 @@ def train_cla(
 
 def _read_pairs(path: Path, what: str) -> list[tuple[str, ...]]:
     """(pivot text, target text) rows, with the target-language hard negative of a paraphrase row."""
-    from modsent.training_views import read_view
+    from modsent.tsv import read_training_view
 
-    if not path.is_file():
-        raise FileNotFoundError(f"{what} view {path} does not exist")
-    rows = read_view(path)
-    bad = [i for i, r in enumerate(rows) if len(r) < 2]
-    if bad:
-        raise ValueError(f"{path}: row {bad[0]} has fewer than 2 texts (a {what} view has pivot text, target text)")
-    return [tuple(r[:3]) if what == PARAPHRASE else (r[0], r[1]) for r in rows]
+    return [tuple(r[:3]) if what == PARAPHRASE else (r[0], r[1]) for r in read_training_view(path, what)]
 
 
 def train_alignment_adapter(
@@ -396,13 +391,6 @@ def train_alignment_adapter(
     return record
 
 
-def _partner_arg(value: str) -> tuple[str, str]:
-    lang, sep, path = value.partition("=")
-    if not sep or not lang or not path:
-        raise argparse.ArgumentTypeError(f"expected LANG=PATH, got {value!r}")
-    return lang, path
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=train_alignment_adapter.__doc__)
     p.add_argument("--lang", required=True)
@@ -413,14 +401,9 @@ def main(argv=None) -> None:
     p.add_argument("--cross", help="TSV view: pivot sentence, its paraphrase in LANG")
     p.add_argument("--parallel", help="TSV view: pivot sentence, its translation in LANG")
     p.add_argument("--pivot", default="en")
-    p.add_argument("--partner-parallel", type=_partner_arg, action="append", default=[],
+    p.add_argument("--partner-parallel", type=lang_path_argument, action="append", default=[],
                    metavar="LANG=PATH", help="all-pair kinds: another language's parallel view (repeat)")
-    AlignmentSettings.add_arguments(p)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    add_checkpoint_arguments(p)
-    a = p.parse_args(argv)
-    setup_logging()
-    settings = AlignmentSettings.from_arguments(a)
+    a, settings = parse_training_arguments(p, argv, AlignmentSettings)
     with stop_on_termination():
         train_alignment_adapter(
             a.lang, a.kind, a.out, base_model=a.base_model, store=a.store, cross=a.cross, parallel=a.parallel,

@@ -21,6 +21,7 @@ import numpy as np
 
 from modsent import metrics
 from modsent.progress import Progress
+from modsent.tsv import clean_text
 from modsent.utils import atomic_output
 
 log = logging.getLogger("modsent.evaluate")
@@ -29,14 +30,10 @@ SCORE_COLUMNS = ("variant", "task", "dataset", "unit", "setting", "metric", "val
 LANGUAGE_BIAS_UNIT = "all"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split("\n")).replace("\r", " ")
-
-
 # --------------------------------------------------------------------------- texts
 def write_texts(dataset, lang: str, out_path: str | Path) -> int:
     """Write every text of `lang` the dataset needs, one per line; return the count."""
-    texts = [_one_line(t) for t in dataset.texts(lang)]
+    texts = [clean_text(t) for t in dataset.texts(lang)]
     with atomic_output(out_path) as tmp:
         tmp.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
     return len(texts)
@@ -68,7 +65,7 @@ def save_embeddings(emb: np.ndarray, out_path: str | Path) -> None:
             np.save(f, emb)
 
 
-def embed_texts(encoder, texts_path: str | Path, out_path: str | Path, *, batch_size: int = 64) -> np.ndarray:
+def encode_text_file(encoder, texts_path: str | Path, out_path: str | Path, *, batch_size: int = 64) -> np.ndarray:
     """Encode the texts file and save the embeddings as .npy."""
     emb = encode_texts(encoder, texts_path, batch_size=batch_size)
     save_embeddings(emb, out_path)
@@ -103,7 +100,7 @@ def embed_cached(encoder, texts_path: str | Path, out_path: str | Path, model_ke
     if out_path.is_file() and key_path.is_file() and key_path.read_text(encoding="utf-8") == key:
         return False
     key_path.unlink(missing_ok=True)  # no key while the embeddings are being replaced
-    embed_texts(encoder, texts_path, out_path, batch_size=batch_size)
+    encode_text_file(encoder, texts_path, out_path, batch_size=batch_size)
     with atomic_output(key_path) as tmp:
         tmp.write_text(key, encoding="utf-8")
     return True
@@ -183,7 +180,7 @@ class EmbeddingLookup:
     def __call__(self, lang: str, texts) -> np.ndarray:
         index, emb = self._load(lang)
         try:
-            rows = [index[_one_line(t)] for t in texts]
+            rows = [index[clean_text(t)] for t in texts]
         except KeyError as e:
             raise KeyError(f"text not in the {lang} embedding cache of {self.texts_dir}: {e.args[0]!r}") from None
         return emb[rows]

@@ -25,7 +25,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from modsent.tokenizer import check_corpus, read_lines
+from modsent.tokenizer import check_corpus, nonblank_lines
 from modsent.utils import atomic_output, seed_everything, setup_logging
 
 log = logging.getLogger("modsent.focus")
@@ -62,7 +62,7 @@ def shared_token_ids(target_tokenizer, source_tokenizer):
 
 def write_tokenized_text(tokenizer, corpus: str | Path, out_path: Path, max_sentences: int) -> int:
     """Write the corpus as space-separated tokens of `tokenizer` (fastText's input); return the line count."""
-    lines = read_lines(corpus, max_sentences)
+    lines = nonblank_lines(corpus, max_sentences)
     count = 0
     with out_path.open("w", encoding="utf-8") as out:
         while batch := [line for _, line in zip(range(10_000), lines)]:

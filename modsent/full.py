@@ -32,14 +32,14 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from modsent.checkpoint import (
-    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
+    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, default_checkpoint_dir,
     fingerprint, stop_on_termination,
 )
 from modsent.training import (
     OptimizerSteps, PairTexts, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, mnrl_steps,
-    pad_token_id,
+    pad_token_id, parse_training_arguments,
 )
-from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+from modsent.utils import atomic_output, lang_path_argument, pick_device, seed_everything
 
 log = logging.getLogger("modsent.full")
 
@@ -182,7 +182,7 @@ def train_stage(model, stage: str, pairs: MultiParallelPairs, settings: FullSett
 
 def read_mono_views(mono: Mapping[str, str | Path], pivot: str) -> MultiParallelPairs:
     """The languages' mono views (results/train/{lang}/mono.tsv) joined by row id."""
-    from modsent.training_views import read_examples
+    from modsent.tsv import read_examples
 
     if pivot not in mono:
         raise ValueError(f"the pivot's mono view is needed (languages given: {sorted(mono)})")
@@ -267,28 +267,16 @@ def train_full_baseline(
     return model
 
 
-def _lang_path(value: str) -> tuple[str, str]:
-    lang, sep, path = value.partition("=")
-    if not sep or not lang or not path:
-        raise argparse.ArgumentTypeError(f"expected LANG=PATH, got {value!r}")
-    return lang, path
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=train_full_baseline.__doc__)
     p.add_argument("--variant", required=True, choices=FULL_VARIANTS)
     p.add_argument("--out", required=True)
     p.add_argument("--base-model", required=True, help="hub id or local sentence-transformers directory")
-    p.add_argument("--mono", type=_lang_path, nargs="+", required=True, metavar="LANG=PATH",
+    p.add_argument("--mono", type=lang_path_argument, nargs="+", required=True, metavar="LANG=PATH",
                    help="each language's mono view")
     p.add_argument("--pivot", default="en")
     p.add_argument("--start-from", help="full_mc: a trained Full_m directory to continue from")
-    FullSettings.add_arguments(p)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    add_checkpoint_arguments(p)
-    a = p.parse_args(argv)
-    setup_logging()
-    settings = FullSettings.from_arguments(a)
+    a, settings = parse_training_arguments(p, argv, FullSettings)
     with stop_on_termination():
         train_full_baseline(a.variant, a.out, base_model=a.base_model, mono=dict(a.mono), pivot=a.pivot,
                             start_from=a.start_from, settings=settings, device=a.device,

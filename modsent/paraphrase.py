@@ -29,16 +29,9 @@ import random
 from pathlib import Path
 from typing import Sequence
 
-from modsent.training_views import (
-    NLI_LABELS,
-    Example,
-    FormatError,
-    clean_text,
-    entailment_triplets,
-    hub_nli_rows,
-    read_table,
-    write_examples,
-)
+from modsent.tsv import Example, FormatError, clean_text, read_table, write_examples
+
+from modsent.training_views import NLI_LABELS, entailment_triplets, hub_nli_rows
 from modsent.utils import setup_logging
 
 log = logging.getLogger("modsent.paraphrase")

@@ -30,16 +30,17 @@ from pathlib import Path
 import numpy as np
 
 from modsent.checkpoint import (
-    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, add_checkpoint_arguments, default_checkpoint_dir,
+    CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, default_checkpoint_dir,
     fingerprint, stop_on_termination,
 )
 from modsent.modules.composition import build_encoder
 from modsent.modules.lora import ALL_LINEAR, LoraConfig, add_lora, save_lora
 from modsent.training import (
     OptimizerSteps, PairTexts, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, mnrl_steps,
-    pad_token_id,
+    pad_token_id, parse_training_arguments,
 )
-from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+from modsent.tsv import read_training_view
+from modsent.utils import atomic_output, pick_device, seed_everything
 
 log = logging.getLogger("modsent.sentence_encoding")
 
@@ -51,17 +52,6 @@ class SentenceEncodingSettings(TrainingSettings):
     """SE training (paper App. B.2: seq 128, batch 128, lr 2e-5, 1 epoch)."""
 
     stage = "SE"
-
-
-def _read_pairs(data_path: Path) -> list[tuple[str, ...]]:
-    from modsent.training_views import read_view
-
-    if not data_path.is_file():
-        raise FileNotFoundError(f"SE training data {data_path} does not exist")
-    rows = read_view(data_path)
-    if len(rows) < 2:
-        raise ValueError(f"{data_path}: {len(rows)} pair(s); MNRL needs at least 2 (in-batch negatives)")
-    return rows
 
 
 def train_sentence_encoder(
@@ -104,7 +94,7 @@ def train_sentence_encoder(
     if language_dir is not None and not Path(language_dir).is_dir():
         raise FileNotFoundError(f"language module directory {language_dir} does not exist")
     data_path = Path(data_path)
-    rows = _read_pairs(data_path)
+    rows = read_training_view(data_path, "SE training", min_rows=2)
 
     seed_everything(seed)
     device = pick_device(device)
@@ -205,10 +195,7 @@ def main(argv=None) -> None:
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--pooling", choices=POOLING_MODES, default="mean")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    add_checkpoint_arguments(p)
-    a = p.parse_args(argv)
-    setup_logging()
+    a, _ = parse_training_arguments(p, argv)
     with stop_on_termination():
         train_sentence_encoder(
             a.base_model, a.data, a.out, language_dir=a.language_dir, r=a.r, alpha=a.alpha, dropout=a.dropout,

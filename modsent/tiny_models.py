@@ -18,9 +18,28 @@ import argparse
 import io
 import shutil
 import tempfile
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from modsent.utils import atomic_output, seed_everything
+
+
+@dataclass(frozen=True)
+class TinyShape:
+    """The size of a tiny model and the seed of its random weights."""
+
+    hidden_size: int = 32
+    layers: int = 2
+    heads: int = 2
+    vocab_size: int = 800
+    seed: int = 0
+
+
+def _start(corpus: str | Path, shape: dict) -> tuple[TinyShape, list[str]]:
+    """The shape (bad keys fail here), the seeded RNGs and the corpus' texts."""
+    shape = TinyShape(**shape)
+    seed_everything(shape.seed)
+    return shape, _corpus_lines(corpus)
 
 
 def train_wordpiece_tokenizer(texts, vocab_size: int):
@@ -48,26 +67,17 @@ def train_wordpiece_tokenizer(texts, vocab_size: int):
     )
 
 
-def build_tiny_encoder(
-    corpus: str | Path,
-    out_dir: str | Path,
-    *,
-    hidden_size: int = 32,
-    layers: int = 2,
-    heads: int = 2,
-    vocab_size: int = 800,
-    seed: int = 0,
-) -> Path:
-    """Write a tiny random BERT sentence encoder (mean pooling) to `out_dir`."""
+def build_tiny_encoder(corpus: str | Path, out_dir: str | Path, **shape) -> Path:
+    """Write a tiny random BERT sentence encoder (mean pooling) to `out_dir`; `shape`: TinyShape's fields."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel
 
-    seed_everything(seed)
-    tokenizer = train_wordpiece_tokenizer(_corpus_lines(corpus), vocab_size)
+    shape, texts = _start(corpus, shape)
+    tokenizer = train_wordpiece_tokenizer(texts, shape.vocab_size)
     config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=layers,
-        num_attention_heads=heads, intermediate_size=4 * hidden_size, max_position_embeddings=512,
+        vocab_size=len(tokenizer), hidden_size=shape.hidden_size, num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads, intermediate_size=4 * shape.hidden_size, max_position_embeddings=512,
     )
     out_dir = Path(out_dir)
     hf_dir = out_dir / "hf"
@@ -109,30 +119,22 @@ def train_nllb_tokenizer(texts, vocab_size: int, out_dir: str | Path):
     return fast
 
 
-def build_tiny_nllb(
-    corpus: str | Path,
-    out_dir: str | Path,
-    *,
-    hidden_size: int = 32,
-    layers: int = 2,
-    heads: int = 2,
-    vocab_size: int = 800,
-    seed: int = 0,
-) -> Path:
-    """Write a tiny random NLLB (M2M100) model: CTranslate2 files in `out_dir`, the HF original in `out_dir/hf`."""
+def build_tiny_nllb(corpus: str | Path, out_dir: str | Path, **shape) -> Path:
+    """Write a tiny random NLLB (M2M100) model: CTranslate2 files in `out_dir`, the HF original in
+    `out_dir/hf`; `shape`: TinyShape's fields."""
     from transformers import M2M100Config, M2M100ForConditionalGeneration
 
     from modsent.translate import convert_nllb
 
-    seed_everything(seed)
-    texts = _corpus_lines(corpus)
+    shape, texts = _start(corpus, shape)
+    hidden, layers, heads = shape.hidden_size, shape.layers, shape.heads
     out_dir = Path(out_dir)
     with atomic_output(out_dir) as tmp, tempfile.TemporaryDirectory() as hf_tmp:
-        tokenizer = train_nllb_tokenizer(texts, vocab_size, hf_tmp)
+        tokenizer = train_nllb_tokenizer(texts, shape.vocab_size, hf_tmp)
         config = M2M100Config(
-            vocab_size=len(tokenizer), d_model=hidden_size, encoder_layers=layers, decoder_layers=layers,
-            encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=4 * hidden_size,
-            decoder_ffn_dim=4 * hidden_size, max_position_embeddings=1024, scale_embedding=True,
+            vocab_size=len(tokenizer), d_model=hidden, encoder_layers=layers, decoder_layers=layers,
+            encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=4 * hidden,
+            decoder_ffn_dim=4 * hidden, max_position_embeddings=1024, scale_embedding=True,
             pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
         )
@@ -150,14 +152,10 @@ def main(argv=None) -> None:
         s = sub.add_parser(kind, help=builder.__doc__.splitlines()[0])
         s.add_argument("--corpus", required=True)
         s.add_argument("--out", required=True)
-        s.add_argument("--hidden-size", type=int, default=32)
-        s.add_argument("--layers", type=int, default=2)
-        s.add_argument("--heads", type=int, default=2)
-        s.add_argument("--vocab-size", type=int, default=800)
-        s.add_argument("--seed", type=int, default=0)
+        for f in fields(TinyShape):
+            s.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=f.default)
     a = p.parse_args(argv)
-    builders[a.kind](a.corpus, a.out, hidden_size=a.hidden_size, layers=a.layers, heads=a.heads,
-                     vocab_size=a.vocab_size, seed=a.seed)
+    builders[a.kind](a.corpus, a.out, **{f.name: getattr(a, f.name) for f in fields(TinyShape)})
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def tokenizer_model_type(tokenizer, name: str = "base tokenizer") -> str:
     return model_type
 
 
-def read_lines(corpus: str | Path, limit: int) -> Iterator[str]:
+def nonblank_lines(corpus: str | Path, limit: int) -> Iterator[str]:
     """Up to `limit` non-blank lines of a text file."""
     with open(corpus, encoding="utf-8") as f:
         lines = (line.strip() for line in f)
@@ -71,7 +71,7 @@ def check_corpus(corpus: str | Path) -> None:
     corpus = Path(corpus)
     if not corpus.is_file():
         raise FileNotFoundError(f"corpus not found: {corpus}")
-    if next(read_lines(corpus, 1), None) is None:
+    if next(nonblank_lines(corpus, 1), None) is None:
         raise ValueError(f"empty corpus: {corpus} has no non-blank line")
 
 
@@ -141,17 +141,17 @@ def train_tokenizer(
     model_type = tokenizer_model_type(base, f"the tokenizer of {base_model}")
     log.info("training a %s tokenizer (%d tokens) on up to %d lines of %s", model_type, vocab_size, max_sentences, corpus)
     if model_type == "WordPiece":
-        tokenizer = _train_wordpiece(base, read_lines(corpus, max_sentences), vocab_size)
+        tokenizer = _train_wordpiece(base, nonblank_lines(corpus, max_sentences), vocab_size)
     else:
         try:
-            tokenizer = base.train_new_from_iterator(_batches(read_lines(corpus, max_sentences), 1000),
+            tokenizer = base.train_new_from_iterator(_batches(nonblank_lines(corpus, max_sentences), 1000),
                                                      vocab_size=vocab_size)
         except Exception as err:  # tokenizers' Unigram trainer: a bare Exception without the sizes
             if "not large enough to contain all chars" not in str(err):
                 raise
             from modsent.wordpiece import pretokenize
 
-            chars = len({c for word in pretokenize(base.backend_tokenizer, read_lines(corpus, max_sentences))
+            chars = len({c for word in pretokenize(base.backend_tokenizer, nonblank_lines(corpus, max_sentences))
                          for c in word})
             raise _alphabet_error(corpus, vocab_size, chars, len(base.all_special_tokens)) from None
     # The WordPiece and BPE trainers keep every character, whatever the size asked for.

@@ -141,6 +141,21 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random
     return batches
 
 
+def parse_training_arguments(parser, argv, settings_cls: type[TrainingSettings] | None = None):
+    """A training stage's CLI: one option per setting of `settings_cls`, --device and the
+    checkpoint options added, `argv` parsed, logging set up. Returns (args, settings or None)."""
+    from modsent.checkpoint import add_checkpoint_arguments
+    from modsent.utils import setup_logging
+
+    if settings_cls is not None:
+        settings_cls.add_arguments(parser)
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_checkpoint_arguments(parser)
+    args = parser.parse_args(argv)
+    setup_logging()
+    return args, settings_cls.from_arguments(args) if settings_cls is not None else None
+
+
 def pad_token_id(tokenizer) -> int:
     return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 

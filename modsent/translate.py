@@ -35,17 +35,10 @@ from typing import Iterator, Sequence
 from modsent.checkpoint import CheckpointDir, default_checkpoint_dir, fingerprint
 from modsent.languages import nllb_language_token
 from modsent.progress import Progress
-from modsent.training_views import (
-    EXAMPLE_COLUMNS,
-    Example,
-    FormatError,
-    check_aligned,
-    clean_text,
-    read_examples,
-    read_table,
-    write_examples,
-    write_table,
+from modsent.tsv import (
+    EXAMPLE_COLUMNS, Example, FormatError, clean_text, read_examples, read_table, write_examples, write_table,
 )
+from modsent.training_views import check_aligned
 from modsent.utils import atomic_output, pick_device, setup_logging
 
 log = logging.getLogger("modsent.translate")

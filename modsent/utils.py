@@ -64,6 +64,16 @@ def atomic_output(path: str | Path):
     os.replace(tmp, path)
 
 
+def lang_path_argument(value: str) -> tuple[str, str]:
+    """argparse type of a LANG=PATH option."""
+    import argparse
+
+    lang, sep, path = value.partition("=")
+    if not sep or not lang or not path:
+        raise argparse.ArgumentTypeError(f"expected LANG=PATH, got {value!r}")
+    return lang, path
+
+
 def setup_logging(level: int = logging.INFO) -> logging.Logger:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

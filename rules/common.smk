@@ -12,7 +12,8 @@ from modsent.corpus import language_adaptation_spec, monolingual_spec
 from modsent.variants import get_variant, modules_needed
 from modsent.evaluate import open_datasets, scoring_units
 from modsent.languages import get_language
-from modsent.training_views import VIEW_NAMES, provided_sources
+from modsent.tsv import VIEW_NAMES
+from modsent.training_views import provided_sources
 
 # Without --configfile, run the embedded offline default (tiny models, tiny shipped data);
 # --config values apply on top of it, as they would on top of a config file.

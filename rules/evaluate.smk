@@ -34,7 +34,7 @@ rule eval_texts:
         " --lang {wildcards.lang} --out {output:q} > {log:q} 2>&1"
 
 
-rule embed_texts:
+rule embed_per_language:
     input:
         texts="results/eval/texts/{dataset}/{lang}.txt",
         modules=lambda wc: encoder_modules(PER_LANGUAGE_VARIANTS, [wc.lang]),
@@ -49,16 +49,16 @@ rule embed_texts:
         out_root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
         base_model=base_model_param,
         settings=EMBED_ARGS,
-    threads: threads_for("embed_texts", EMBED_THREADS)
+    threads: threads_for("embed_per_language", EMBED_THREADS)
     resources:
-        **resources_for("embed_texts", **EMBED_RESOURCES),
+        **resources_for("embed_per_language", **EMBED_RESOURCES),
     conda:
         "../envs/modsent.yaml"
     shell:
         EMBED_COMMAND
 
 
-rule embed_texts_multilingual:
+rule embed_multilingual:
     input:
         texts="results/eval/texts/{dataset}/{lang}.txt",
         modules=lambda wc: encoder_modules(MULTILINGUAL_VARIANTS, [wc.lang]),
@@ -73,9 +73,9 @@ rule embed_texts_multilingual:
         out_root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
         base_model=base_model_param,
         settings=EMBED_ARGS,
-    threads: threads_for("embed_texts_multilingual", EMBED_THREADS)
+    threads: threads_for("embed_multilingual", EMBED_THREADS)
     resources:
-        **resources_for("embed_texts_multilingual", **EMBED_RESOURCES),
+        **resources_for("embed_multilingual", **EMBED_RESOURCES),
     conda:
         "../envs/modsent.yaml"
     shell:

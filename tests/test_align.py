@@ -106,7 +106,7 @@ def test_cross_view_hard_negatives_join_the_mnrl_candidates(tiny_encoder, tmp_pa
     batch's X positives and X negatives, as SE does within X."""
     from modsent import losses
     from modsent.align import PARAPHRASE, _read_pairs
-    from modsent.training_views import CROSS_COLUMNS, write_table
+    from modsent.tsv import CROSS_COLUMNS, write_table
 
     view = tmp_path / "cross.tsv"
     negatives = ["niemand sitzt", "", "kein kind liest", "", "", "", "", ""]
@@ -258,7 +258,7 @@ def _write_store(base_model, store, lang, seed):
 
 
 def _write_views(train, lang, texts):
-    from modsent.training_views import PAIR_COLUMNS, write_table
+    from modsent.tsv import PAIR_COLUMNS, write_table
 
     write_table(train / lang / "cross.tsv", PAIR_COLUMNS, [(str(i), en, x) for i, (en, x) in
                                                            enumerate(zip(EN, texts[1:] + texts[:1]))])

@@ -20,9 +20,9 @@ def test_every_embedding_job_is_one_language_of_one_dataset_with_a_gpu_and_threa
     config = write_config(tmp_path, languages=LANGUAGES, variants=["base", "mod_m", "full_m", "mod_mc_pp_allpair"],
                           evaluation={"batch_size": 8, "max_seq_length": 64,
                                       "datasets": {k: datasets[k] for k in ("stsb", "belebele")}},
-                          resources={"embed_texts_multilingual": {"threads": 2}})
+                          resources={"embed_multilingual": {"threads": 2}})
     jobs = dry_run_jobs(tmp_path, config, "--forceall")
-    for rule in ("embed_texts", "embed_texts_multilingual"):
+    for rule in ("embed_per_language", "embed_multilingual"):
         planned = [wc for r, wc in jobs if r == rule]
         assert Counter((wc["dataset"], wc["lang"]) for wc in planned) == Counter(
             (d, lang) for d in ("stsb", "belebele") for lang in LANGUAGES), rule

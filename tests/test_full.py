@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from modsent.full import CROSS, MONO, FullSettings, MultiParallelPairs, epoch_batches, train_full_baseline
-from modsent.training_views import Example, FormatError, write_examples
+from modsent.tsv import Example, FormatError, write_examples
 
 LANGS = ("en", "de", "fr")
 N = 12

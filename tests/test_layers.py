@@ -13,7 +13,7 @@ FOUNDATION, MODULES, STAGES, ENTRY = range(4)
 LAYER_NAMES = ("foundation", "module formats", "stages", "entry points")
 FOUNDATION_MODULES = {
     "languages", "utils", "progress", "checkpoint", "losses", "metrics", "training", "variants", "config",
-    "training_views", "corpus", "wordpiece", "evaldata", "resources", "schemas",
+    "tsv", "wordpiece", "evaldata", "resources", "schemas",
 }
 ENTRY_MODULES = {"cli", "__init__"}
 

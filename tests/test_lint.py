@@ -27,8 +27,8 @@ def test_config_overrides_apply_on_top_of_the_embedded_default():
     proc = _dry_run_in_repo("variants=[base]")
     assert proc.returncode == 0, proc.stderr[-3000:]
     rules = {line.split()[0] for line in proc.stdout.splitlines() if line.split()[-1:] and line.split()[-1].isdigit()}
-    assert {"translate_shard", "embed_texts", "score_unit"} <= rules
-    assert not rules & {"train_language_adapter", "train_full_baseline", "embed_texts_multilingual"}
+    assert {"translate_shard", "embed_per_language", "score_unit"} <= rules
+    assert not rules & {"train_language_adapter", "train_full_baseline", "embed_multilingual"}
 
 
 def test_a_misspelled_override_fails_naming_it():

@@ -8,7 +8,7 @@ import pytest
 
 from modsent import paraphrase
 from modsent.paraphrase import load_paraphrase_set, prepare_paraphrase_set
-from modsent.training_views import Example, FormatError, read_examples
+from modsent.tsv import Example, FormatError, read_examples
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "modsent" / "resources" / "tiny" / "train" / "paraphrase"

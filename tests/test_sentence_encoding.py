@@ -22,7 +22,7 @@ from modsent.modules.lora import ALL_LINEAR, LoraConfig, LoraLinear, add_lora, s
 from modsent.losses import MultipleNegativesRankingLoss
 from modsent.sentence_encoding import main, train_sentence_encoder
 from modsent.training import TokenizedTexts, length_bucketed_batches, tokenize_texts
-from modsent.training_views import Example, write_examples
+from modsent.tsv import Example, write_examples
 
 ANIMALS = ["cat", "dog", "child", "man", "woman", "bird"]
 PLACES = ["park", "house", "garden", "city"]

@@ -61,7 +61,7 @@ def _profile_for_the_test_cluster(directory):
     for rule, resources in gpu_jobs.items():
         gpu_jobs[rule] = {**resources, "slurm_partition": GPU_PARTITION}
     gpu_jobs["train_full_baseline"] = {"slurm_partition": GPU_PARTITION, "gpu_model": GPU_TYPE}
-    gpu_jobs["embed_texts"] = {**gpu_jobs["embed_texts"], "slurm_extra": "--nice=10"}
+    gpu_jobs["embed_per_language"] = {**gpu_jobs["embed_per_language"], "slurm_extra": "--nice=10"}
     directory.mkdir()
     (directory / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
     return directory
@@ -101,7 +101,7 @@ def test_workflow_runs_under_slurm_with_the_profile_gres_gpus_and_a_gpu_partitio
     set_resources = yaml.safe_load((profile / "config.yaml").read_text())["set-resources"]
     gres_rules = {rule for rule, resources in set_resources.items() if "gres" in resources}
     ran = {"translate_shard", "train_language_adapter", "train_sentence_encoder", "train_full_baseline",
-           "embed_texts", "build_tiny_encoder"}
+           "embed_per_language", "build_tiny_encoder"}
     assert ran <= set(calls), sorted(calls)
     for rule, rule_calls in calls.items():
         for call in rule_calls:
@@ -114,7 +114,7 @@ def test_workflow_runs_under_slurm_with_the_profile_gres_gpus_and_a_gpu_partitio
                 assert (partition, gpu_args) == (GPU_PARTITION, [f"--gpus={GPU_TYPE}:1"]), call
             else:
                 assert (partition, gpu_args) == (CPU_PARTITION, []), call
-    assert all("--nice=10" in call for call in calls["embed_texts"])
-    assert not any("--nice" in call for rule in calls if rule != "embed_texts" for call in calls[rule])
+    assert all("--nice=10" in call for call in calls["embed_per_language"])
+    assert not any("--nice" in call for rule in calls if rule != "embed_per_language" for call in calls[rule])
     print("sbatch arguments of a GPU job in the GRES form:\n" + calls["train_language_adapter"][0])
     print("sbatch arguments of a GPU job with a GPU model:\n" + calls["train_full_baseline"][0])

@@ -7,18 +7,8 @@ from pathlib import Path
 import pytest
 
 from modsent import training_views
-from modsent.training_views import (
-    CROSS_COLUMNS,
-    EXAMPLE_COLUMNS,
-    PAIR_COLUMNS,
-    Example,
-    FormatError,
-    build_training_views,
-    clean_text,
-    read_examples,
-    read_view,
-    write_examples,
-)
+from modsent.tsv import CROSS_COLUMNS, EXAMPLE_COLUMNS, PAIR_COLUMNS, Example, FormatError, clean_text, read_examples, read_view, write_examples
+from modsent.training_views import build_training_views
 
 EN = [Example("nli-0", "A man plays a guitar.", "A man makes music.", "Nobody plays."),
       Example("nli-1", "A man plays a guitar.", "Someone has a guitar.", ""),

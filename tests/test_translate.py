@@ -12,7 +12,7 @@ import pytest
 from modsent import translate
 from modsent.config import ConfigError, check_translate_config, validate_config
 from modsent.languages import nllb_language_token
-from modsent.training_views import Example, FormatError, read_examples, read_table, write_examples
+from modsent.tsv import Example, FormatError, read_examples, read_table, write_examples
 from modsent.translate import (
     CudaLibraryError,
     NllbTranslator,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from modsent.training_views import Example, read_examples, read_table, read_view
+from modsent.tsv import Example, read_examples, read_table, read_view
 from modsent.translate import SHARD_COLUMNS, unique_sentences, verify_alignment
 from workflow_helpers import REPO, planned_jobs, run_snakemake, snakemake_env, write_config
 

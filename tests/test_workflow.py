@@ -24,7 +24,7 @@ VARIANTS = ["base", "full_m", "mod_m", "mod_mc_jt", "mod_mc_jt_allpair"]
 FIRST_DATASETS = ["stsb", "flores", "sib"]
 # Jobs that by their nature read every language (the multilingual Full baselines, all-pair
 # alignment, the encoders built from them and their scores), and what is computed from all of them.
-EVERY_LANGUAGE_RULES = {"train_full_baseline", "train_alignment_adapter_allpair", "embed_texts_multilingual",
+EVERY_LANGUAGE_RULES = {"train_full_baseline", "train_alignment_adapter_allpair", "embed_multilingual",
                         "score_multilingual", "module_sizes", "aggregate_scores", "render_tables", "plot_scores",
                         "all"}
 
@@ -85,11 +85,11 @@ def test_adding_a_language_runs_its_own_jobs_and_the_multilingual_ones_only(fini
                 if rule == "score_unit" and "de" in _unit_languages(wc["dataset"], wc["unit"], scratch)}
     multilingual_full = [v for v in VARIANTS if v in ("full_m", "full_c", "full_mc")]
     # the multilingual variants' embeddings of the other languages (de's own are in `own`)
-    others_multilingual = sum(1 for rule, wc in scratch if rule == "embed_texts_multilingual" and wc["lang"] != "de")
+    others_multilingual = sum(1 for rule, wc in scratch if rule == "embed_multilingual" and wc["lang"] != "de")
     expected = Counter(rule for rule, _ in own) + Counter(
         {"score_unit": len(de_units), "train_alignment_adapter_allpair": len(languages) - 1,
          "train_full_baseline": len(multilingual_full),
-         "embed_texts_multilingual": others_multilingual, "score_multilingual": len(FIRST_DATASETS),
+         "embed_multilingual": others_multilingual, "score_multilingual": len(FIRST_DATASETS),
          "module_sizes": 1, "aggregate_scores": 1, "render_tables": 1, "plot_scores": 1, "all": 1})
     assert Counter(rule for rule, _ in plan) == expected
     assert {(wc["dataset"], wc["unit"]) for rule, wc in plan if rule == "score_unit"} == de_units
@@ -115,7 +115,7 @@ def test_adding_a_dataset_runs_only_its_evaluation(finished):
     config = _config(finished, "add_dataset.yaml", ["en", "fr"], FIRST_DATASETS + ["tatoeba"])
     jobs = dry_run_jobs(finished, config)
     rules = {rule for rule, _ in jobs}
-    assert rules == {"eval_texts", "embed_texts", "embed_texts_multilingual", "score_unit", "score_multilingual",
+    assert rules == {"eval_texts", "embed_per_language", "embed_multilingual", "score_unit", "score_multilingual",
                      "aggregate_scores", "render_tables", "plot_scores", "all"}
     assert {wc["dataset"] for rule, wc in jobs if "dataset" in wc} == {"tatoeba"}
 

@@ -117,7 +117,7 @@ def bench_se(model_dir: Path, pairs, shape, device, work: Path) -> tuple[dict, d
     from modsent.modules.lora import ALL_LINEAR, LoraConfig, add_lora
     from modsent.losses import MultipleNegativesRankingLoss
     from modsent.sentence_encoding import train_sentence_encoder
-    from modsent.training_views import Example, write_examples
+    from modsent.tsv import Example, write_examples
 
     data = work / "mono.tsv"
     write_examples(data, [Example(str(i), a, p) for i, (a, p) in enumerate(pairs)])

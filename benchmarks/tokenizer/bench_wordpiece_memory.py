@@ -40,14 +40,14 @@ GERMAN_SOURCES = [
 CHILD = """
 import json, resource, sys, time
 from tokenizers import normalizers, pre_tokenizers, Tokenizer, models
-from modsent.tokenizer import read_lines
+from modsent.tokenizer import nonblank_lines
 from modsent.wordpiece import learn_wordpiece_vocab, pretokenize
 
 backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
 backend.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
 backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
 start = time.perf_counter()
-vocab = learn_wordpiece_vocab(pretokenize(backend, read_lines(sys.argv[1], 10**9)), int(sys.argv[2]),
+vocab = learn_wordpiece_vocab(pretokenize(backend, nonblank_lines(sys.argv[1], 10**9)), int(sys.argv[2]),
                               ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
 print(json.dumps({"seconds": round(time.perf_counter() - start, 1), "vocab": len(vocab),
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
@@ -96,14 +96,14 @@ def count_words(path: Path) -> tuple[int, int]:
     """(words, distinct words) as the learner sees them."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
-    from modsent.tokenizer import read_lines
+    from modsent.tokenizer import nonblank_lines
     from modsent.wordpiece import pretokenize
 
     backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     backend.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
     backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     total, distinct = 0, set()
-    for word in pretokenize(backend, read_lines(path, 10**9)):
+    for word in pretokenize(backend, nonblank_lines(path, 10**9)):
         total += 1
         distinct.add(word)
     return total, len(distinct)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from modsent.languages import UnknownLanguageError, get_language
+from modsent.tsv import clean_text
 
 SPLITS = ("test", "dev")
 FORMATS = ("raw", "hub")
@@ -102,11 +103,6 @@ class Unit:
         return "mono" if len(self.langs) == 1 else "cross"
 
 
-def one_line(text: str) -> str:
-    """Line breaks inside a text become spaces, so texts can be stored one per line."""
-    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-
-
 def distinct(texts: Iterable[str]) -> list[str]:
     """Texts in first-seen order without repeats."""
     return list(dict.fromkeys(texts))
@@ -133,6 +129,25 @@ def language_codes(source_codes: Iterable[str], aliases: dict[str, str] | None =
         else:
             mapped[code] = source_code
     return mapped, left_out
+
+
+class FilePerLanguage:
+    """A source published as one file (or hub config) per language under its own codes:
+    `_codes` maps modsent codes to them and `_file(lang)` names the raw file."""
+
+    source: Source
+    _codes: dict[str, str]
+
+    def _file(self, lang: str) -> Path:
+        raise NotImplementedError
+
+    def source_languages(self) -> list[str]:
+        return sorted(self._codes)
+
+    def language_files(self, lang: str) -> list[Path]:
+        if lang not in self._codes:
+            return []
+        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
 
 
 class EvalDataset:
@@ -213,4 +228,4 @@ class EvalDataset:
         units = [u for u in self.units() if lang in u.langs]
         if not units:
             raise KeyError(f"{self.name} has no unit with language {lang!r}")
-        return distinct(one_line(t) for unit in units for t in self.unit_texts(unit, lang))
+        return distinct(clean_text(t) for unit in units for t in self.unit_texts(unit, lang))

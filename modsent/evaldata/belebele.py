@@ -13,14 +13,16 @@ from typing import Sequence
 
 import numpy as np
 
-from modsent.evaldata.base import DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes
+from modsent.evaldata.base import (
+    DataFormatError, DataSourceError, EvalDataset, FilePerLanguage, Source, Unit, language_codes,
+)
 from modsent.evaldata.readers import hub_configs, load_hub, read_jsonl, text
 
 OPTIONS = 4
 _WANTED = ["flores_passage", "question", *(f"mc_answer{i}" for i in range(1, OPTIONS + 1)), "correct_answer_num"]
 
 
-class Belebele(EvalDataset):
+class Belebele(FilePerLanguage, EvalDataset):
     task = "mcqa"
 
     def __init__(self, name: str, source: Source, languages: Sequence[str]):
@@ -38,19 +40,11 @@ class Belebele(EvalDataset):
             raise DataSourceError(f"{name}: no Belebele <code>.jsonl files in {source.path}")
         self._cache: dict[str, tuple[list[str], list[str], list[list[str]], np.ndarray]] = {}
 
-    def source_languages(self) -> list[str]:
-        return sorted(self._codes)
-
     def source_units(self) -> list[Unit]:
         return [Unit.of(self.name, self.task, lang) for lang in self.source_languages()]
 
     def _file(self, lang: str) -> Path:
         return self.source.file(f"{self._codes[lang]}.jsonl")
-
-    def language_files(self, lang: str) -> list[Path]:
-        if lang not in self._codes:
-            return []
-        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
 
     def load(self, lang: str) -> tuple[list[str], list[str], list[list[str]], np.ndarray]:
         """(passages, questions, options (n x 4), index of the correct option, 0-based)."""

@@ -16,14 +16,16 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from modsent.evaldata.base import DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes
-from modsent.evaldata.readers import hub_configs, load_hub, read_lines, text
+from modsent.evaldata.base import (
+    DataFormatError, DataSourceError, EvalDataset, FilePerLanguage, Source, Unit, language_codes,
+)
+from modsent.evaldata.readers import hub_configs, load_hub, nonempty_lines, text
 
 PIVOT = "en"
 
 
 def _line_texts(path: Path) -> list[str]:
-    return [text(t, f"{path}:{i}") for i, t in enumerate(read_lines(path), start=1)]
+    return [text(t, f"{path}:{i}") for i, t in enumerate(nonempty_lines(path), start=1)]
 
 
 class BitextDataset(EvalDataset):
@@ -62,7 +64,7 @@ class BitextDataset(EvalDataset):
         return self._aligned(lang, partner)[0]
 
 
-class Flores(BitextDataset):
+class Flores(FilePerLanguage, BitextDataset):
     """FLORES-200, multi-parallel: every pair of languages is a unit.
     Raw: <code>_<Script>.devtest (split test) or .dev (split dev), one sentence a line."""
 
@@ -82,19 +84,11 @@ class Flores(BitextDataset):
         if not self._codes:
             raise DataSourceError(f"{name}: no FLORES *.{suffix} files in {source.path}")
 
-    def source_languages(self) -> list[str]:
-        return sorted(self._codes)
-
     def source_units(self) -> list[Unit]:
         return [Unit.of(self.name, self.task, a, b) for a, b in itertools.combinations(self.source_languages(), 2)]
 
     def _file(self, lang: str) -> Path:
         return self.source.file(f"{self._codes[lang]}.{self._SUFFIX[self.source.split]}")
-
-    def language_files(self, lang: str) -> list[Path]:
-        if lang not in self._codes:
-            return []
-        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
 
     def side(self, lang: str, partner: str) -> tuple[str, list[str]]:
         return super().side(lang, "")  # multi-parallel: a language has one side for every partner

@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from modsent.evaldata.base import DataFormatError, DataSourceError, Source, one_line
+from modsent.evaldata.base import DataFormatError, DataSourceError, Source
+from modsent.tsv import clean_text, read_lines
 
 # (where, values): where is "<file>:<line>" or "<hub id>[<config>/<split>] row <i>"
 Row = tuple[str, dict]
@@ -34,14 +35,9 @@ def nonempty(rows: list, where, problem: str = "empty file (no rows)") -> list:
     return rows
 
 
-def read_lines(path: Path) -> list[str]:
-    """One text per line (line-aligned bitext files); the final line break is optional."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        text = f.read()
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return nonempty([line.removesuffix("\r") for line in lines], path)
+def nonempty_lines(path: Path) -> list[str]:
+    """One text per line (line-aligned bitext files), at least one."""
+    return nonempty(read_lines(path), path)
 
 
 def read_delimited(path: Path, *, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
@@ -127,7 +123,7 @@ def number(value, where: str, what: str = "score") -> float:
 def text(value, where: str, what: str = "text") -> str:
     if not isinstance(value, str):
         raise DataFormatError(f"{where}: {what} {value!r} is not a string")
-    return one_line(value)
+    return clean_text(value)
 
 
 # --------------------------------------------------------------------------- hub route

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from modsent.evaldata.base import DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes
-from modsent.evaldata.readers import hub_configs, load_hub, read_lines, read_table, text
+from modsent.evaldata.readers import hub_configs, load_hub, nonempty_lines, read_table, text
 
 TRAIN_LANGUAGE = "en"  # zero-shot cross-lingual transfer trains on English
 TOPICS = ("science/technology", "travel", "politics", "sports", "health", "entertainment", "geography")
@@ -67,7 +67,7 @@ class SIB(EvalDataset):
 
     def _check_labels(self, lang: str, rows) -> list[str]:
         labels_file = self._labels_file(lang)
-        known = set(read_lines(labels_file)) if labels_file else set(TOPICS)
+        known = set(nonempty_lines(labels_file)) if labels_file else set(TOPICS)
         categories = [text(v["category"], w, "category") for w, v in rows]
         for (where, _), category in zip(rows, categories):
             if category not in known:

@@ -35,14 +35,15 @@ from typing import Sequence
 import numpy as np
 
 from modsent.evaldata.base import (
-    DataFormatError, DataSourceError, EvalDataset, Source, Unit, language_codes,
+    DataFormatError, DataSourceError, EvalDataset, FilePerLanguage, Source, Unit, language_codes,
 )
 from modsent.evaldata.readers import (
     Row, facts_of, hub_configs, hub_language, load_hub, nonempty, number, read_delimited,
-    read_lines, read_table, text, unlabelled_configs,
+    nonempty_lines, read_table, text, unlabelled_configs,
 )
 from modsent.evaldata.uyghur import cyrillic_to_arabic
 from modsent.languages import get_language
+from modsent.tsv import split_lines
 
 Direction = tuple[str, str]
 Scale = tuple[float, float]
@@ -213,14 +214,11 @@ class HercigKral:
 
     def _lines(self, name: str) -> tuple[str, list[str]]:
         if not self.zip:
-            return str(self.root / name), read_lines(self.root / name)
+            return str(self.root / name), nonempty_lines(self.root / name)
         where = f"{self.source.path}!{self._member(name)}"
         with zipfile.ZipFile(self.source.path) as z:
             text = z.read(self._member(name)).decode("utf-8-sig")
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        return where, nonempty([line.removesuffix("\r") for line in lines], where)
+        return where, nonempty(split_lines(text), where)
 
     def side(self, lang: str, side: str) -> list[str]:
         where, lines = self._lines(_hk_name(lang, side))
@@ -293,7 +291,7 @@ class STS17(PairScoreDataset):
                 raise DataFormatError(f"{path}:{line}: expected 2 or 3 tab-separated columns, found {len(fields)}")
         gold_path = self._gold_path(track)
         if gold_path is not None:
-            gold = [_score(v, f"{gold_path}:{i}", self.scale) for i, v in enumerate(read_lines(gold_path), start=1)]
+            gold = [_score(v, f"{gold_path}:{i}", self.scale) for i, v in enumerate(nonempty_lines(gold_path), start=1)]
             if len(gold) != len(records):
                 problem = f"{gold_path}: {len(gold)} scores but {path} has {len(records)} pairs"
                 if not track.unscored_tail or len(gold) > len(records):
@@ -691,7 +689,7 @@ def _header(path) -> str:
 
 
 # --------------------------------------------------------------------------- STR 2024
-class STR24(PairScoreDataset):
+class STR24(FilePerLanguage, PairScoreDataset):
     """SemEval-2024 STR Track A, monolingual. Raw: <iso3>_<split>_with_labels.csv with
     PairID,Text,Score where Text is "s1\\ns2" (Marathi and Telugu wrap each sentence in
     literal double quotes, which are removed when a whole file does so), in one folder or
@@ -728,11 +726,6 @@ class STR24(PairScoreDataset):
 
     def _file(self, lang: str) -> Path:
         return self._paths[self._codes[lang]]
-
-    def language_files(self, lang: str) -> list[Path]:
-        if lang not in self._codes:
-            return []
-        return [self._file(lang)] if self.source.is_raw else self.source.hub_copy()
 
     def read_direction(self, l1: str, l2: str) -> STSData:
         code = self._codes[l1]
