@@ -3,7 +3,7 @@
 # Run the paper's LaBSE setup:        snakemake --configfile workflow_config.yaml --profile profiles/slurm
 from snakemake.utils import min_version
 
-from modsent.config import check_resource_rules
+from modsent.config import check_rule_overrides
 
 min_version("9.0")
 
@@ -28,9 +28,13 @@ rule all:
     default_target: True
 
 
-# Rule names are known only now that every rule is defined: a misspelled one under the
-# config's resources fails here, before any job runs.
-check_resource_rules(config, [r.name for r in workflow.rules if r.name != workflow.default_target])
+# Rule names are known only now that every rule is defined: a misspelled one in
+# --set-resources / --set-threads (or a profile's) fails here, before any job runs.
+check_rule_overrides(
+    {"set-resources": workflow.resource_settings.overwrite_resources,
+     "set-threads": workflow.resource_settings.overwrite_threads},
+    [r.name for r in workflow.rules if r.name != workflow.default_target],
+)
 
 
 onsuccess:

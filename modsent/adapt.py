@@ -57,7 +57,7 @@ from modsent.corpus import monolingual_lines, text_sources
 from modsent.modules.language import load_base_encoder, set_word_embeddings
 from modsent.modules.lora import ATTENTION_QKV, LoraConfig, add_lora, save_lora
 from modsent.progress import Progress
-from modsent.training import linear_warmup_schedule
+from modsent.training import Settings, linear_warmup_schedule
 from modsent.tokenizer import check_corpus, nonblank_lines
 from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
 
@@ -65,7 +65,7 @@ log = logging.getLogger("modsent.adapt")
 
 
 @dataclass(frozen=True)
-class AdaptationConfig:
+class AdaptationConfig(Settings):
     """LA hyperparameters (config section `language_adaptation`; paper: 200K steps, batch 128)."""
 
     steps: int = 200_000
@@ -80,6 +80,16 @@ class AdaptationConfig:
     log_every: int = 100
     compile: bool = False
     seed: int = 42
+
+    stage = "LA"
+
+    @classmethod
+    def from_dict(cls, values):
+        """The config section's shape: the LoRA shape under `lora` (on q, k, v)."""
+        values = dict(values)
+        if isinstance(values.get("lora"), dict):
+            values["lora"] = LoraConfig(**values["lora"], targets=ATTENTION_QKV)
+        return super().from_dict(values)
 
     def result_settings(self) -> dict:
         """The settings that change the trained weights (not how often we log or save)."""
@@ -460,31 +470,18 @@ def main(argv=None) -> None:
                       help='JSON monolingual spec {"sources": [...], "max_sentences": N or null}, streamed')
     p.add_argument("--out", required=True)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--steps", type=int, default=AdaptationConfig.steps)
-    p.add_argument("--batch-size", type=int, default=AdaptationConfig.batch_size)
-    p.add_argument("--seq-len", type=int, default=AdaptationConfig.seq_len)
-    p.add_argument("--learning-rate", type=float, default=AdaptationConfig.learning_rate)
-    p.add_argument("--warmup-steps", type=int, default=AdaptationConfig.warmup_steps)
-    p.add_argument("--weight-decay", type=float, default=AdaptationConfig.weight_decay)
-    p.add_argument("--mlm-probability", type=float, default=AdaptationConfig.mlm_probability)
-    p.add_argument("--lora-r", type=int, default=LoraConfig.r)
-    p.add_argument("--lora-alpha", type=int, default=LoraConfig.alpha)
-    p.add_argument("--lora-dropout", type=float, default=LoraConfig.dropout)
-    add_checkpoint_arguments(p, AdaptationConfig.checkpoint_every)
-    p.add_argument("--log-every", type=int, default=AdaptationConfig.log_every)
-    p.add_argument("--compile", action="store_true", help="torch.compile the training step")
-    p.add_argument("--seed", type=int, default=AdaptationConfig.seed)
+    p.add_argument("--settings", type=json.loads, default={}, metavar="JSON",
+                   help='the language_adaptation settings, e.g. \'{"steps": 1000, "lora": {"r": 8}}\'')
+    add_checkpoint_arguments(p, every=None)  # checkpoint_every is one of the settings
     p.add_argument("--threads", type=int, help="CPU threads of torch (the job's share of the machine)")
     a = p.parse_args(argv)
     setup_logging()
+    try:
+        config = AdaptationConfig.from_dict(a.settings)
+    except (TypeError, ValueError) as e:
+        p.error(str(e))
     if a.threads:
         torch.set_num_threads(a.threads)
-    config = AdaptationConfig(
-        steps=a.steps, batch_size=a.batch_size, seq_len=a.seq_len, learning_rate=a.learning_rate,
-        warmup_steps=a.warmup_steps, weight_decay=a.weight_decay, mlm_probability=a.mlm_probability,
-        lora=LoraConfig(r=a.lora_r, alpha=a.lora_alpha, dropout=a.lora_dropout, targets=ATTENTION_QKV),
-        checkpoint_every=a.checkpoint_every, log_every=a.log_every, compile=a.compile, seed=a.seed,
-    )
     with stop_on_termination():
         train_language_adapter(a.base_model, a.tokenizer, a.embeddings, a.corpus or a.corpus_spec, a.out,
                                config=config, checkpoint_dir=a.checkpoint_dir, device=a.device)

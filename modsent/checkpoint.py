@@ -246,10 +246,11 @@ class TrainingCheckpoints:
                 raise TrainingInterrupted(f"SIGTERM: checkpoint at step {step} in {self.directory.root}")
 
 
-def add_checkpoint_arguments(parser, every: int = CHECKPOINT_EVERY) -> None:
-    """The CLI options of a resumable training job."""
+def add_checkpoint_arguments(parser, every: int | None = CHECKPOINT_EVERY) -> None:
+    """The CLI options of a resumable training job (`every` None: the interval is one of its settings)."""
     parser.add_argument("--checkpoint-dir", help="resumable state, outside the output (default: <out>.checkpoints)")
-    parser.add_argument("--checkpoint-every", type=int, default=every, help="steps between checkpoints")
+    if every is not None:
+        parser.add_argument("--checkpoint-every", type=int, default=every, help="steps between checkpoints")
 
 
 @contextmanager

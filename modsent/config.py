@@ -210,15 +210,13 @@ def _normalise_monolingual(config: dict) -> None:
     config["data"]["monolingual"] = normalised
 
 
-def check_resource_rules(config: dict, rule_names) -> None:
-    """Every key of config['resources'] is 'default' or the name of a rule (known once all rules are included)."""
+def check_rule_overrides(overrides: dict, rule_names) -> None:
+    """Every rule named in Snakemake's per-rule overrides (option -> {rule: ...}) exists."""
     known = sorted(set(rule_names))
-    unknown = sorted(set(config["resources"]) - set(known) - {"default"})
+    unknown = [f"{option}: no rule named {rule!r}" for option, by_rule in overrides.items() for rule in sorted(by_rule)
+               if rule not in known]
     if unknown:
-        raise ConfigError(
-            f"invalid configuration: config['resources']: no rule named {', '.join(map(repr, unknown))}; "
-            f"the rules are: default (every rule), {', '.join(known)}"
-        )
+        raise ConfigError(f"{'; '.join(unknown)}; the rules are: {', '.join(known)}")
 
 
 def apply_nested_overrides(config: dict, config_args) -> dict:

@@ -49,9 +49,26 @@ POOLING_MODES = ("mean", "cls", "max")
 
 @dataclass(frozen=True)
 class SentenceEncodingSettings(TrainingSettings):
-    """SE training (paper App. B.2: seq 128, batch 128, lr 2e-5, 1 epoch)."""
+    """SE training (paper App. B.2: LoRA r 8, alpha 16, dropout 0.1 on all linear layers;
+    seq 128, batch 128, lr 2e-5, 1 epoch, mean pooling)."""
+
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.1
+    pooling: str = "mean"
 
     stage = "SE"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.pooling not in POOLING_MODES:
+            raise ValueError(f"pooling must be one of {POOLING_MODES}, got {self.pooling!r}")
+
+    @classmethod
+    def from_dict(cls, values):
+        """Also the config section's shape, with the LoRA shape under `lora`."""
+        values = dict(values)
+        return super().from_dict({**values.pop("lora", {}), **values})
 
 
 def train_sentence_encoder(
@@ -60,17 +77,7 @@ def train_sentence_encoder(
     out_dir: str | Path,
     *,
     language_dir: str | Path | None = None,
-    r: int = 8,
-    alpha: int = 16,
-    dropout: float = 0.1,
-    max_seq_length: int = 128,
-    batch_size: int = 128,
-    learning_rate: float = 2e-5,
-    epochs: int = 1,
-    warmup_ratio: float = 0.1,
-    weight_decay: float = 0.01,
-    pooling: str = "mean",
-    seed: int = 42,
+    settings: SentenceEncodingSettings = SentenceEncodingSettings(),
     device: str = "auto",
     checkpoint_dir: str | Path | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
@@ -87,44 +94,38 @@ def train_sentence_encoder(
 
     from modsent.losses import MultipleNegativesRankingLoss
 
-    SentenceEncodingSettings(batch_size, learning_rate, epochs, max_seq_length, warmup_ratio, weight_decay,
-                             seed)  # checks the values
-    if pooling not in POOLING_MODES:
-        raise ValueError(f"pooling must be one of {POOLING_MODES}, got {pooling!r}")
+    s = settings
     if language_dir is not None and not Path(language_dir).is_dir():
         raise FileNotFoundError(f"language module directory {language_dir} does not exist")
     data_path = Path(data_path)
     rows = read_training_view(data_path, "SE training", min_rows=2)
 
-    seed_everything(seed)
+    seed_everything(s.seed)
     device = pick_device(device)
-    model = build_encoder(base_model, language_dir=language_dir, pooling=pooling, device="cpu")
+    model = build_encoder(base_model, language_dir=language_dir, pooling=s.pooling, device="cpu")
     body = model[0].auto_model
     for p in model.parameters():
         p.requires_grad_(False)
-    lora_config = LoraConfig(r=r, alpha=alpha, dropout=dropout, targets=ALL_LINEAR)
+    lora_config = LoraConfig(r=s.r, alpha=s.alpha, dropout=s.dropout, targets=ALL_LINEAR)
     add_lora(body, lora_config)
     model.to(device)
     trainable = [p for n, p in model.named_parameters() if n.endswith(("lora_A", "lora_B"))]
     for p in trainable:
         p.requires_grad_(True)
 
-    pairs = PairTexts.tokenize(model[0].tokenizer, rows, max_seq_length)
+    pairs = PairTexts.tokenize(model[0].tokenizer, rows, s.max_seq_length)
     n = len(pairs)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(s.seed)
     # every batch of the run up front: batch i is a function of i, so a resumed run continues exactly
-    batches = [b for _ in range(epochs) for b in length_bucketed_batches(pairs.lengths, batch_size, rng)]
+    batches = [b for _ in range(s.epochs) for b in length_bucketed_batches(pairs.lengths, s.batch_size, rng)]
     total_steps = len(batches)
-    optimizer = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=weight_decay, fused=device == "cuda")
-    scheduler = linear_warmup_schedule(optimizer, int(total_steps * warmup_ratio), total_steps)
+    optimizer = torch.optim.AdamW(trainable, lr=s.learning_rate, weight_decay=s.weight_decay, fused=device == "cuda")
+    scheduler = linear_warmup_schedule(optimizer, int(total_steps * s.warmup_ratio), total_steps)
     log.info("SE training: %d pairs (%d with a hard negative), %d steps, %d trainable parameters, device %s",
              n, pairs.hard_negatives, total_steps, sum(p.numel() for p in trainable), device)
 
-    settings = dict(r=r, alpha=alpha, dropout=dropout, max_seq_length=max_seq_length, batch_size=batch_size,
-                    learning_rate=learning_rate, epochs=epochs, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
-                    pooling=pooling, seed=seed)
     directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
-        settings, {"base_model": base_model, "data": data_path,  # of the language's store, what SE reads
+        s.to_dict(), {"base_model": base_model, "data": data_path,  # of the language's store, what SE reads
                    **({m: Path(language_dir) / m for m in ("tokenizer", "la")} if language_dir else {})}),
         output=out_dir)
     checkpoints = TrainingCheckpoints(directory, {n: p for n, p in model.named_parameters() if p.requires_grad},
@@ -155,14 +156,7 @@ def train_sentence_encoder(
         "steps": update.step,
         "pairs": n,
         "hard_negatives": pairs.hard_negatives,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "learning_rate": learning_rate,
-        "warmup_ratio": warmup_ratio,
-        "weight_decay": weight_decay,
-        "max_seq_length": max_seq_length,
-        "pooling": pooling,
-        "seed": seed,
+        **s.to_dict(),
         "device": device,
         "padding_fraction": round(1 - real_tokens / max(1, padded_tokens), 4),
         "base_model": str(base_model),
@@ -174,7 +168,7 @@ def train_sentence_encoder(
         (tmp / "se_config.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     directory.remove()
     log.info("SE adapter written to %s (%.1f s, %.0f pairs/s, padding %.1f%%)", out_dir, seconds,
-             n * epochs / max(seconds, 1e-9), 100 * record["padding_fraction"])
+             n * s.epochs / max(seconds, 1e-9), 100 * record["padding_fraction"])
     return model
 
 
@@ -184,25 +178,10 @@ def main(argv=None) -> None:
     p.add_argument("--data", required=True, help="TSV view: id, anchor, positive, negative")
     p.add_argument("--out", required=True)
     p.add_argument("--language-dir", help="modules/{lang} with tokenizer/ and la/; omit to train without LA")
-    p.add_argument("--r", type=int, default=8)
-    p.add_argument("--alpha", type=int, default=16)
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--max-seq-length", type=int, default=128)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--learning-rate", type=float, default=2e-5)
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--warmup-ratio", type=float, default=0.1)
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--pooling", choices=POOLING_MODES, default="mean")
-    p.add_argument("--seed", type=int, default=42)
-    a, _ = parse_training_arguments(p, argv)
+    a, settings = parse_training_arguments(p, argv, SentenceEncodingSettings)
     with stop_on_termination():
-        train_sentence_encoder(
-            a.base_model, a.data, a.out, language_dir=a.language_dir, r=a.r, alpha=a.alpha, dropout=a.dropout,
-            max_seq_length=a.max_seq_length, batch_size=a.batch_size, learning_rate=a.learning_rate,
-            epochs=a.epochs, warmup_ratio=a.warmup_ratio, weight_decay=a.weight_decay, pooling=a.pooling,
-            seed=a.seed, device=a.device, checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every,
-        )
+        train_sentence_encoder(a.base_model, a.data, a.out, language_dir=a.language_dir, settings=settings,
+                               device=a.device, checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every)
 
 
 if __name__ == "__main__":

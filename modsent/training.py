@@ -4,8 +4,10 @@ epoch loop. Foundation layer: nothing here knows a stage."""
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -22,9 +24,29 @@ LOG_EVERY = 100
 BUCKET_WINDOW = 64
 
 
+class Settings:
+    """`to_dict` / `from_dict` of a stage's frozen settings dataclass, whose field defaults are
+    the stage's defaults (declared there only; tests/test_configs.py checks the config
+    schema against them). A rule hands the settings over as one JSON option."""
+
+    stage = "stage"  # names the stage in error messages (a class attribute, not a field)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping):
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"{cls.stage} settings: unknown {', '.join(map(repr, unknown))}; "
+                             f"the settings are {', '.join(known)}")
+        return cls(**values)
+
+
 @dataclass(frozen=True)
-class TrainingSettings:
-    """Hyper-parameters of a contrastive training run; CLA and the full baselines subclass
+class TrainingSettings(Settings):
+    """Hyper-parameters of a contrastive training run; SE, CLA and the full baselines subclass
     it with the paper's defaults for their stage."""
 
     batch_size: int = 128
@@ -35,17 +57,7 @@ class TrainingSettings:
     weight_decay: float = 0.01
     seed: int = 42
 
-    stage = "training"  # names the stage in error messages (a class attribute, not a field)
-
-    @classmethod
-    def add_arguments(cls, parser) -> None:
-        """One CLI option per field (--batch-size ...), defaulting to the stage's defaults."""
-        for f in fields(cls):
-            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
-
-    @classmethod
-    def from_arguments(cls, args) -> "TrainingSettings":
-        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+    stage = "training"
 
     def __post_init__(self):
         if self.batch_size < 2:
@@ -141,19 +153,24 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random
     return batches
 
 
-def parse_training_arguments(parser, argv, settings_cls: type[TrainingSettings] | None = None):
-    """A training stage's CLI: one option per setting of `settings_cls`, --device and the
-    checkpoint options added, `argv` parsed, logging set up. Returns (args, settings or None)."""
+def parse_training_arguments(parser, argv, settings_cls: type[Settings]):
+    """A training stage's CLI: --settings (a JSON object of `settings_cls`'s fields; the others
+    keep their defaults), --device and the checkpoint options added, `argv` parsed, logging
+    set up. Returns (args, settings)."""
     from modsent.checkpoint import add_checkpoint_arguments
     from modsent.utils import setup_logging
 
-    if settings_cls is not None:
-        settings_cls.add_arguments(parser)
+    parser.add_argument("--settings", type=json.loads, default={}, metavar="JSON",
+                        help=f"{settings_cls.stage} settings, e.g. '{{\"batch_size\": 64}}'")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     add_checkpoint_arguments(parser)
     args = parser.parse_args(argv)
     setup_logging()
-    return args, settings_cls.from_arguments(args) if settings_cls is not None else None
+    try:
+        settings = settings_cls.from_dict(args.settings)
+    except (TypeError, ValueError) as e:
+        parser.error(str(e))
+    return args, settings
 
 
 def pad_token_id(tokenizer) -> int:

@@ -19,9 +19,9 @@ rule train_alignment_adapter:
         views=lambda wc: alignment_view_args(wc.lang, wc.kind),
         checkpoints="results/checkpoints/cla/{lang}/{kind}",
         settings=ALIGNMENT_ARGS,
-    threads: threads_for("train_alignment_adapter", 4)
+    threads: 4
     resources:
-        **resources_for("train_alignment_adapter", mem_mb=32000, runtime=180, gpu=1),
+        mem_mb=32000, runtime=scaled_runtime(180), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -54,9 +54,9 @@ rule train_alignment_adapter_allpair:
         ),
         checkpoints="results/checkpoints/cla/{lang}/{kind}",
         settings=ALIGNMENT_ARGS,
-    threads: threads_for("train_alignment_adapter_allpair", 4)
+    threads: 4
     resources:
-        **resources_for("train_alignment_adapter_allpair", mem_mb=64000, runtime=240, gpu=1),
+        mem_mb=64000, runtime=scaled_runtime(240), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:

@@ -41,30 +41,13 @@ wildcard_constraints:
     variant="[a-z_]+",
 
 
-def _configured_resources(rule_name):
-    """config['resources']['default'] (every rule), then config['resources'][rule_name]."""
-    merged = dict(config["resources"].get("default", {}))
-    merged.update(config["resources"].get(rule_name, {}))
-    return merged
-
-
-def threads_for(rule_name, default):
-    """Threads of a rule: the config's resources section overrides the rule's default."""
-    return _configured_resources(rule_name).get("threads", default)
-
-
-def resources_for(rule_name, **defaults):
-    """mem_mb, runtime (minutes) and gpu of a rule; the config's resources section overrides.
-
-    The runtime grows with the attempt: a job the profile resubmits after its time limit
-    (`retries`) gets twice, then three times as long, and resumes from its checkpoint.
-    """
-    merged = dict(defaults)
-    merged.update({k: v for k, v in _configured_resources(rule_name).items() if k != "threads"})
-    if "runtime" in merged:
-        minutes = merged["runtime"]
-        merged["runtime"] = lambda wildcards, attempt: minutes * attempt
-    return merged
+# Each rule declares its threads and resources (mem_mb, runtime in minutes, gpu); a cluster
+# overrides them per rule with Snakemake's own set-threads / set-resources (profiles/slurm,
+# or --set-resources RULE:mem_mb=N on the command line; README "Slurm").
+def scaled_runtime(minutes):
+    """The runtime grows with the attempt: a job the profile resubmits after its time limit
+    (`retries`) gets twice, then three times as long, and resumes from its checkpoint."""
+    return lambda wildcards, attempt: minutes * attempt
 
 
 TINY_ENCODER = "results/models/tiny-encoder"
@@ -194,13 +177,9 @@ FOCUS_ARGS = _cli_options(
     config["focus"], ["fasttext_dim", "fasttext_epochs", "fasttext_min_count", "fasttext_bucket", "max_sentences"]
 ) + (" --reproducible" if config["focus"]["reproducible"] else "")
 
-_la = config["language_adaptation"]
-LANGUAGE_ADAPTATION_ARGS = " ".join([
-    _cli_options(_la, ["steps", "batch_size", "seq_len", "learning_rate", "warmup_steps", "weight_decay",
-                       "mlm_probability", "checkpoint_every", "log_every"]),
-    shlex.join([f"--lora-{key}={value}" for key, value in sorted(_la["lora"].items())]),
-    "--compile" if _la["compile"] else "",
-    shlex.join(["--seed", str(config["seed"]), "--device", config["device"]]),
+LANGUAGE_ADAPTATION_ARGS = shlex.join([
+    f"--settings={json.dumps({**config['language_adaptation'], 'seed': config['seed']}, sort_keys=True)}",
+    "--device", config["device"],
 ])
 
 
@@ -212,12 +191,16 @@ def monolingual_text_files(wildcards):
 # ---------------------------------------------------------------- sentence_encoding (rules/sentence_encoding.smk)
 
 
-_se = config["sentence_encoding"]
-SENTENCE_ENCODING_ARGS = shlex.join(
-    [f"--{key}={value}" for key, value in sorted(_se["lora"].items())]
-    + [f"--{key.replace('_', '-')}={value}" for key, value in sorted(_se.items()) if key != "lora"]
-    + ["--seed", str(config["seed"]), "--device", config["device"]]
-)
+def training_options(section):
+    """A training stage's options: its config section as one --settings JSON (the stage's
+    settings dataclass reads it; what the section leaves out keeps the dataclass default),
+    the checkpoint interval and the device."""
+    values = {key: value for key, value in section.items() if key != "checkpoint_every"}
+    return shlex.join([f"--settings={json.dumps({**values, 'seed': config['seed']}, sort_keys=True)}",
+                       f"--checkpoint-every={section['checkpoint_every']}", "--device", config["device"]])
+
+
+SENTENCE_ENCODING_ARGS = training_options(config["sentence_encoding"])
 
 
 def sentence_encoding_targets():
@@ -242,10 +225,7 @@ def configured_modules():
 # ---------------------------------------------------------------- align (rules/align.smk)
 
 
-ALIGNMENT_ARGS = shlex.join(
-    [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["alignment"].items())]
-    + ["--seed", str(config["seed"]), "--device", config["device"]]
-)
+ALIGNMENT_ARGS = training_options(config["alignment"])
 
 
 def alignment_modules(lang, kind):
@@ -289,10 +269,7 @@ def allpair_inputs(lang, kind):
 
 # ---------------------------------------------------------------- full (rules/full.smk)
 
-FULL_ARGS = shlex.join(
-    [f"--{key.replace('_', '-')}={value}" for key, value in sorted(config["full"].items())]
-    + ["--seed", str(config["seed"]), "--device", config["device"]]
-)
+FULL_ARGS = training_options(config["full"])
 
 
 def full_languages(variant):
@@ -346,7 +323,7 @@ EMBEDDING_ROOTS = {
 }
 # Embedding jobs run on a GPU where the cluster gives one, on the CPU (these threads) otherwise.
 EMBED_THREADS = 4
-EMBED_RESOURCES = dict(mem_mb=8000, runtime=120, gpu=1)
+EMBED_RESOURCES = dict(mem_mb=8000, runtime=scaled_runtime(120), gpu=1)
 EMBED_ARGS = shlex.join([
     "--pivot", PIVOT, "--device", config["device"],
     "--batch-size", str(config["evaluation"]["batch_size"]),

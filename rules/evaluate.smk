@@ -24,9 +24,9 @@ rule eval_texts:
     priority: 10
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
-    threads: threads_for("eval_texts", 1)
+    threads: 1
     resources:
-        **resources_for("eval_texts", mem_mb=2000, runtime=30),
+        mem_mb=2000, runtime=scaled_runtime(30),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -49,9 +49,9 @@ rule embed_per_language:
         out_root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
         base_model=base_model_param,
         settings=EMBED_ARGS,
-    threads: threads_for("embed_per_language", EMBED_THREADS)
+    threads: EMBED_THREADS
     resources:
-        **resources_for("embed_per_language", **EMBED_RESOURCES),
+        **EMBED_RESOURCES,
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -73,9 +73,9 @@ rule embed_multilingual:
         out_root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
         base_model=base_model_param,
         settings=EMBED_ARGS,
-    threads: threads_for("embed_multilingual", EMBED_THREADS)
+    threads: EMBED_THREADS
     resources:
-        **resources_for("embed_multilingual", **EMBED_RESOURCES),
+        **EMBED_RESOURCES,
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -101,9 +101,9 @@ rule score_unit:
         root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
         pivot=PIVOT,
         seed=config["seed"],
-    threads: threads_for("score_unit", 1)
+    threads: 1
     resources:
-        **resources_for("score_unit", mem_mb=4000, runtime=30),
+        mem_mb=4000, runtime=scaled_runtime(30),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -127,9 +127,9 @@ rule score_multilingual:
         root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
         pivot=PIVOT,
         seed=config["seed"],
-    threads: threads_for("score_multilingual", 1)
+    threads: 1
     resources:
-        **resources_for("score_multilingual", mem_mb=4000, runtime=30),
+        mem_mb=4000, runtime=scaled_runtime(30),
     conda:
         "../envs/modsent.yaml"
     shell:

@@ -19,9 +19,9 @@ rule train_full_baseline:
         start=lambda wc: "--start-from results/full/full_m" if wc.variant == "full_mc" else "",
         checkpoints="results/checkpoints/full/{variant}",
         settings=FULL_ARGS,
-    threads: threads_for("train_full_baseline", 4)
+    threads: 4
     resources:
-        **resources_for("train_full_baseline", mem_mb=48000, runtime=12 * 60, gpu=1),
+        mem_mb=48000, runtime=scaled_runtime(12 * 60), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:

@@ -11,9 +11,9 @@ rule build_tiny_encoder:
     params:
         size=tiny_size_args(),
         seed=config["seed"],
-    threads: threads_for("build_tiny_encoder", 1)
+    threads: 1
     resources:
-        **resources_for("build_tiny_encoder", mem_mb=2000, runtime=10),
+        mem_mb=2000, runtime=scaled_runtime(10),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -31,9 +31,9 @@ rule build_tiny_nllb:
     params:
         size=tiny_size_args(),
         seed=config["seed"],
-    threads: threads_for("build_tiny_nllb", 1)
+    threads: 1
     resources:
-        **resources_for("build_tiny_nllb", mem_mb=2000, runtime=10),
+        mem_mb=2000, runtime=scaled_runtime(10),
     conda:
         "../envs/modsent.yaml"
     shell:

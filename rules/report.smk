@@ -12,9 +12,9 @@ rule aggregate_scores:
         "logs/report/aggregate_scores.log",
     params:
         skipped=lambda wc: json.dumps(skipped_items()),
-    threads: threads_for("aggregate_scores", 1)
+    threads: 1
     resources:
-        **resources_for("aggregate_scores", mem_mb=2000, runtime=10),
+        mem_mb=2000, runtime=scaled_runtime(10),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -35,9 +35,9 @@ rule render_tables:
         details=directory("results/tables/details"),
     log:
         "logs/report/render_tables.log",
-    threads: threads_for("render_tables", 1)
+    threads: 1
     resources:
-        **resources_for("render_tables", mem_mb=2000, runtime=10),
+        mem_mb=2000, runtime=scaled_runtime(10),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -57,9 +57,9 @@ rule plot_scores:
         ),
     log:
         "logs/report/plot_scores.log",
-    threads: threads_for("plot_scores", 1)
+    threads: 1
     resources:
-        **resources_for("plot_scores", mem_mb=2000, runtime=10),
+        mem_mb=2000, runtime=scaled_runtime(10),
     conda:
         "../envs/modsent.yaml"
     shell:

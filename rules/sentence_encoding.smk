@@ -18,9 +18,9 @@ rule train_sentence_encoder:
         language_dir=lambda wc: f"results/modules/{wc.lang}",
         checkpoints="results/checkpoints/se/{lang}",
         settings=SENTENCE_ENCODING_ARGS,
-    threads: threads_for("train_sentence_encoder", 4)
+    threads: 4
     resources:
-        **resources_for("train_sentence_encoder", mem_mb=16000, runtime=120, gpu=1),
+        mem_mb=16000, runtime=scaled_runtime(120), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -42,9 +42,9 @@ rule train_sentence_encoder_no_la:
         base_model=base_model_param,
         checkpoints="results/checkpoints/se-no-la/{lang}",
         settings=SENTENCE_ENCODING_ARGS,
-    threads: threads_for("train_sentence_encoder_no_la", 4)
+    threads: 4
     resources:
-        **resources_for("train_sentence_encoder_no_la", mem_mb=16000, runtime=120, gpu=1),
+        mem_mb=16000, runtime=scaled_runtime(120), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -63,9 +63,9 @@ rule module_sizes:
         "logs/sentence_encoding/module_sizes.log",
     params:
         base_model=base_model_param,
-    threads: threads_for("module_sizes", 1)
+    threads: 1
     resources:
-        **resources_for("module_sizes", mem_mb=8000, runtime=15),
+        mem_mb=8000, runtime=scaled_runtime(15),
     conda:
         "../envs/modsent.yaml"
     shell:

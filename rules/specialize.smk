@@ -12,9 +12,9 @@ rule monolingual_corpus:
         "logs/specialize/{lang}/corpus.log",
     params:
         spec=lambda wc: json.dumps(monolingual_spec(config, wc.lang)),
-    threads: threads_for("monolingual_corpus", 1)
+    threads: 1
     resources:
-        **resources_for("monolingual_corpus", mem_mb=4000, runtime=240),
+        mem_mb=4000, runtime=scaled_runtime(240),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -35,9 +35,9 @@ rule train_tokenizer:
     params:
         base_model=base_model_param,
         settings=_cli_options(config["tokenizer"], ["vocab_size", "max_sentences"]),
-    threads: threads_for("train_tokenizer", 4)
+    threads: 4
     resources:
-        **resources_for("train_tokenizer", mem_mb=16000, runtime=180),
+        mem_mb=16000, runtime=scaled_runtime(180),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -58,9 +58,9 @@ rule focus_embeddings:
         base_model=base_model_param,
         settings=FOCUS_ARGS,
         seed=config["seed"],
-    threads: threads_for("focus_embeddings", 8)
+    threads: 8
     resources:
-        **resources_for("focus_embeddings", mem_mb=32000, runtime=240),
+        mem_mb=32000, runtime=scaled_runtime(240),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -91,9 +91,9 @@ rule train_language_adapter:
         corpus=lambda wc: json.dumps(language_adaptation_spec(config, wc.lang)),
         checkpoints="results/checkpoints/la/{lang}",
         settings=LANGUAGE_ADAPTATION_ARGS,
-    threads: threads_for("train_language_adapter", 8)
+    threads: 8
     resources:
-        **resources_for("train_language_adapter", mem_mb=32000, runtime=24 * 60, gpu=1),
+        mem_mb=32000, runtime=scaled_runtime(24 * 60), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:

@@ -15,9 +15,9 @@ rule prepare_paraphrase_source:
     params:
         args=paraphrase_args,
         seed=config["seed"],
-    threads: threads_for("prepare_paraphrase_source", 1)
+    threads: 1
     resources:
-        **resources_for("prepare_paraphrase_source", mem_mb=8000, runtime=60),
+        mem_mb=8000, runtime=scaled_runtime(60),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -35,9 +35,9 @@ rule convert_nllb:
     params:
         model=TRANSLATE["model"],
         quantization=f"--quantization {TRANSLATE['quantization']}" if TRANSLATE.get("quantization") else "",
-    threads: threads_for("convert_nllb", 4)
+    threads: 4
     resources:
-        **resources_for("convert_nllb", mem_mb=32000, runtime=60),
+        mem_mb=32000, runtime=scaled_runtime(60),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -66,9 +66,9 @@ rule translate_shard:
             "--max-batch-tokens", str(TRANSLATE["max_batch_tokens"]),
             "--compute-type", TRANSLATE["compute_type"], "--device", config["device"],
         ]),
-    threads: threads_for("translate_shard", 4)
+    threads: 4
     resources:
-        **resources_for("translate_shard", mem_mb=16000, runtime=240, gpu=1),
+        mem_mb=16000, runtime=scaled_runtime(240), gpu=1,
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -88,9 +88,9 @@ rule gather_translations:
         "logs/mt/gather/{dataset}/{lang}.log",
     wildcard_constraints:
         dataset="|".join(map(re.escape, PARAPHRASE_SETS)) or "(?!)",
-    threads: threads_for("gather_translations", 1)
+    threads: 1
     resources:
-        **resources_for("gather_translations", mem_mb=4000, runtime=30),
+        mem_mb=4000, runtime=scaled_runtime(30),
     conda:
         "../envs/modsent.yaml"
     shell:
@@ -109,9 +109,9 @@ rule training_views:
         pivot=PIVOT,
         args=view_args,
         out_dir=lambda wc: f"results/train/{wc.lang}",
-    threads: threads_for("training_views", 1)
+    threads: 1
     resources:
-        **resources_for("training_views", mem_mb=8000, runtime=30),
+        mem_mb=8000, runtime=scaled_runtime(30),
     conda:
         "../envs/modsent.yaml"
     shell:

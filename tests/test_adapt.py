@@ -154,9 +154,9 @@ def test_sigterm_writes_a_checkpoint_and_the_rerun_ends_like_an_uninterrupted_ru
     out, checkpoints = tmp_path / "la", tmp_path / "checkpoints"
     args = [sys.executable, "-m", "modsent.adapt", "--base-model", str(inputs["base"]), "--tokenizer",
             str(inputs["tokenizer"]), "--embeddings", str(inputs["embeddings"]), "--corpus", str(inputs["corpus"]),
-            "--out", str(out), "--checkpoint-dir", str(checkpoints), "--device", "cpu", "--steps", "120",
-            "--batch-size", "4", "--seq-len", "24", "--learning-rate", "1e-3", "--checkpoint-every", "50",
-            "--log-every", "1", "--seed", "7", "--threads", "1"]
+            "--out", str(out), "--checkpoint-dir", str(checkpoints), "--device", "cpu", "--settings",
+            json.dumps({"steps": 120, "batch_size": 4, "seq_len": 24, "learning_rate": 1e-3, "checkpoint_every": 50,
+                        "log_every": 1, "seed": 7}), "--threads", "1"]
     job = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     for line in job.stderr:
         if " step 3/120 " in line:

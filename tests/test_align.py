@@ -282,7 +282,7 @@ def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
     _write_views(train, "de", DE)
     _write_views(train, "fr", FR)
     pivot_files = _digest(store / "en")
-    settings = ["--batch-size", "4", "--max-seq-length", "32", "--seed", "1", "--device", "cpu"]
+    settings = ["--settings", json.dumps({"batch_size": 4, "max_seq_length": 32, "seed": 1}), "--device", "cpu"]
     common = ["--base-model", str(tiny_encoder), "--store", str(store), "--lang", "de",
               "--cross", str(train / "de" / "cross.tsv"), "--parallel", str(train / "de" / "parallel.tsv")]
     main(common + ["--kind", "jt", "--out", str(store / "de" / "cla-jt")] + settings)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from modsent.cli import main as cli_main
-from modsent.config import (ConfigError, apply_nested_overrides, check_resource_rules, is_hub_id, load_config,
+from modsent.config import (ConfigError, apply_nested_overrides, check_rule_overrides, is_hub_id, load_config,
                             validate_config)
 from modsent.corpus import monolingual_spec
 from workflow_helpers import REPO, write_config
@@ -150,13 +150,20 @@ def test_a_language_nllb_lacks_is_usable_with_provided_translations(tmp_path):
         validate_config(config)
 
 
-def test_resource_keys_must_name_rules():
-    config = {"resources": {"default": {"threads": 1}, "train_tokenizer": {"threads": 2}}}
-    check_resource_rules(config, ["train_tokenizer", "focus_embeddings"])
-    config["resources"]["train_tokenzier"] = {"threads": 2}
-    with pytest.raises(ConfigError, match=r"no rule named 'train_tokenzier'; the rules are: default \(every rule\), "
-                                          r"focus_embeddings, train_tokenizer"):
-        check_resource_rules(config, ["train_tokenizer", "focus_embeddings"])
+def test_per_rule_overrides_must_name_rules():
+    overrides = {"set-resources": {"train_tokenizer": {"mem_mb": 2}}, "set-threads": {"focus_embeddings": 2}}
+    check_rule_overrides(overrides, ["train_tokenizer", "focus_embeddings"])
+    overrides["set-threads"]["train_tokenzier"] = 2
+    with pytest.raises(ConfigError, match=r"^set-threads: no rule named 'train_tokenzier'; the rules are: "
+                                          r"focus_embeddings, train_tokenizer$"):
+        check_rule_overrides(overrides, ["train_tokenizer", "focus_embeddings"])
+
+
+def test_the_config_has_no_resources_section_of_its_own():
+    """Per-rule resources are Snakemake's (set-resources); a config `resources` key is refused."""
+    with pytest.raises(ConfigError, match="resources"):
+        validate_config({"languages": ["en"], "base_model": "tiny-random", "resources": {"default": {"threads": 1}}},
+                        workflow=False)
 
 
 def test_nested_config_overrides_are_parsed_as_yaml():

@@ -23,3 +23,36 @@ def test_embedded_default_config_is_valid_and_offline():
     config = load_config(default_config_path())
     assert config["base_model"] == "tiny-random" and config["translate"]["model"] == "tiny-random"
     assert all(s["format"] == "raw" for s in config["evaluation"]["datasets"].values())
+
+
+def test_the_schema_defaults_are_the_training_stages_settings_defaults():
+    """Each default is declared once, in the stage's settings dataclass: the schema's defaults
+    (what a config that says nothing gets) build exactly the dataclass defaults, key for key."""
+    from dataclasses import fields
+
+    from modsent.align import AlignmentSettings
+    from modsent.checkpoint import CHECKPOINT_EVERY
+    from modsent.config import validate_config
+    from modsent.full import FullSettings
+    from modsent.sentence_encoding import SentenceEncodingSettings
+
+    config = validate_config({"languages": ["en"], "base_model": "tiny-random"}, workflow=False)
+    for section, settings in (("sentence_encoding", SentenceEncodingSettings), ("alignment", AlignmentSettings),
+                              ("full", FullSettings)):
+        values = dict(config[section])
+        assert values.pop("checkpoint_every") == CHECKPOINT_EVERY, section
+        values = {**values.pop("lora", {}), **values, "seed": config["seed"]}
+        assert set(values) == {f.name for f in fields(settings)}, section
+        assert settings.from_dict(values) == settings(), section
+
+
+def test_the_schema_defaults_are_the_language_adaptation_defaults():
+    from dataclasses import fields
+
+    from modsent.adapt import AdaptationConfig
+    from modsent.config import validate_config
+
+    config = validate_config({"languages": ["en"], "base_model": "tiny-random"}, workflow=False)
+    section = config["language_adaptation"]
+    assert set(section) | {"seed"} == {f.name for f in fields(AdaptationConfig)}
+    assert AdaptationConfig.from_dict({**section, "seed": config["seed"]}) == AdaptationConfig()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +39,8 @@ def results(tmp_path_factory, tiny_encoder) -> dict:
     for seed, lang in enumerate(["en", "de"]):
         write_language_store(tiny_encoder, store, lang, seed=seed)
         trained[lang] = train_sentence_encoder(tiny_encoder, data, store / lang / "se", language_dir=store / lang,
-                                               epochs=2, device="cpu", **FAST)
-    trained["no_la"] = train_sentence_encoder(tiny_encoder, data, store / "base" / "se-de", epochs=2, device="cpu", **FAST)
+                                               settings=replace(FAST, epochs=2), device="cpu")
+    trained["no_la"] = train_sentence_encoder(tiny_encoder, data, store / "base" / "se-de", settings=replace(FAST, epochs=2), device="cpu")
     model = compose_encoder("mod_m", "de", base_model=tiny_encoder, store=store, device="cpu")
     add_alignment_adapter(model)
     torch.manual_seed(0)

@@ -19,16 +19,16 @@ def test_every_embedding_job_is_one_language_of_one_dataset_with_a_gpu_and_threa
     datasets = default_config()["evaluation"]["datasets"]
     config = write_config(tmp_path, languages=LANGUAGES, variants=["base", "mod_m", "full_m", "mod_mc_pp_allpair"],
                           evaluation={"batch_size": 8, "max_seq_length": 64,
-                                      "datasets": {k: datasets[k] for k in ("stsb", "belebele")}},
-                          resources={"embed_multilingual": {"threads": 2}})
-    jobs = dry_run_jobs(tmp_path, config, "--forceall")
+                                      "datasets": {k: datasets[k] for k in ("stsb", "belebele")}})
+    jobs = dry_run_jobs(tmp_path, config, "--forceall", "--set-threads", "embed_multilingual=2")
     for rule in ("embed_per_language", "embed_multilingual"):
         planned = [wc for r, wc in jobs if r == rule]
         assert Counter((wc["dataset"], wc["lang"]) for wc in planned) == Counter(
             (d, lang) for d in ("stsb", "belebele") for lang in LANGUAGES), rule
         for wc in planned:
             assert wc["_resources"]["gpu"] == "1" and int(wc["_resources"]["runtime"]) > 0, (rule, wc)
-    out = run_snakemake(tmp_path, config, "--dry-run", "--forceall", "--printshellcmds").stdout
+    out = run_snakemake(tmp_path, config, "--dry-run", "--forceall", "--printshellcmds",
+                        "--set-threads", "embed_multilingual=2").stdout
     commands = [line for line in out.splitlines() if "modsent.evaluate embed" in line]
     assert len(commands) == 2 * 2 * len(LANGUAGES)
     for command in commands:

@@ -8,6 +8,7 @@ do not depend on training an LA.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 import shutil
 from pathlib import Path
@@ -20,14 +21,15 @@ from safetensors.torch import load_file, save_file
 from modsent.modules.composition import build_encoder
 from modsent.modules.lora import ALL_LINEAR, LoraConfig, LoraLinear, add_lora, save_lora
 from modsent.losses import MultipleNegativesRankingLoss
-from modsent.sentence_encoding import main, train_sentence_encoder
+from modsent.sentence_encoding import SentenceEncodingSettings, main, train_sentence_encoder
 from modsent.training import TokenizedTexts, length_bucketed_batches, tokenize_texts
 from modsent.tsv import Example, write_examples
 
 ANIMALS = ["cat", "dog", "child", "man", "woman", "bird"]
 PLACES = ["park", "house", "garden", "city"]
 # Small, fast and still able to learn on a random tiny model.
-FAST = dict(r=4, alpha=8, dropout=0.0, max_seq_length=16, batch_size=8, learning_rate=1e-2, warmup_ratio=0.0)
+FAST = SentenceEncodingSettings(r=4, alpha=8, dropout=0.0, max_seq_length=16, batch_size=8, learning_rate=1e-2,
+                                warmup_ratio=0.0)
 
 
 def paraphrase_rows(with_negatives: bool) -> list[tuple[str, ...]]:
@@ -125,7 +127,7 @@ def test_training_changes_only_the_se_adapter_and_learns(tiny_encoder, store, tr
         return MultipleNegativesRankingLoss()(*(model.encode(c, convert_to_tensor=True) for c in columns)).item()
 
     out = tmp_path / "se"
-    trained = train_sentence_encoder(tiny_encoder, triplets, out, language_dir=store / "de", epochs=8, device="cpu", **FAST)
+    trained = train_sentence_encoder(tiny_encoder, triplets, out, language_dir=store / "de", settings=replace(FAST, epochs=8), device="cpu")
 
     frozen, after = _plain_state(la_only), _plain_state(trained)
     assert frozen.keys() == after.keys()
@@ -141,7 +143,7 @@ def test_training_changes_only_the_se_adapter_and_learns(tiny_encoder, store, tr
 
 
 def test_se_lora_covers_all_linear_layers_but_the_attention_output(tiny_encoder, store, triplets, tmp_path):
-    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", language_dir=store / "de", device="cpu", **FAST)
+    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", language_dir=store / "de", settings=FAST, device="cpu")
     state = load_file(str(tmp_path / "se" / "lora.safetensors"))
     modules = {k.rsplit(".", 1)[0] for k in state}
     expected = {f"encoder.layer.{i}.{m}" for i in range(2) for m in (
@@ -153,7 +155,7 @@ def test_se_lora_covers_all_linear_layers_but_the_attention_output(tiny_encoder,
 def test_cli_trains_without_language_adapter(tiny_encoder, tmp_path):
     data = write_view(tmp_path / "mono.tsv", paraphrase_rows(with_negatives=False))
     main(["--base-model", str(tiny_encoder), "--data", str(data), "--out", str(tmp_path / "se-de"),
-          "--r", "2", "--alpha", "4", "--batch-size", "16", "--max-seq-length", "16", "--device", "cpu"])
+          "--settings", json.dumps({"r": 2, "alpha": 4, "batch_size": 16, "max_seq_length": 16}), "--device", "cpu"])
     record = json.loads((tmp_path / "se-de" / "se_config.json").read_text())
     assert record["language_dir"] is None and record["hard_negatives"] == 0 and record["steps"] == 2
     assert LoraConfig.load(tmp_path / "se-de" / "lora_config.json").r == 2
@@ -187,7 +189,8 @@ def test_bad_input_fails_before_training(tiny_encoder, store, tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.tsv"):
         train_sentence_encoder(tiny_encoder, tmp_path / "missing.tsv", tmp_path / "a", device="cpu")
     with pytest.raises(ValueError, match="batch_size"):
-        train_sentence_encoder(tiny_encoder, data, tmp_path / "b", batch_size=1, device="cpu")
+        train_sentence_encoder(tiny_encoder, data, tmp_path / "b", settings=SentenceEncodingSettings(batch_size=1),
+                               device="cpu")
     with pytest.raises(FileNotFoundError, match="xx"):
         train_sentence_encoder(tiny_encoder, data, tmp_path / "c", language_dir=store / "xx", device="cpu")
     one = write_view(tmp_path / "one.tsv", paraphrase_rows(with_negatives=False)[:1])
@@ -204,7 +207,8 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
     from modsent.checkpoint import TrainingInterrupted
 
     caplog.set_level("INFO", logger="modsent")
-    settings = dict(FAST, dropout=0.1, epochs=4, language_dir=store / "de", device="cpu", checkpoint_every=every)
+    settings = dict(settings=replace(FAST, dropout=0.1, epochs=4), language_dir=store / "de", device="cpu",
+                    checkpoint_every=every)
     # the output in the language's store, as in the workflow (results/modules/de/se)
     out, checkpoints = store / "de" / f"se-{how}", tmp_path / "checkpoints" / "se"
     interrupt_at(monkeypatch, stop, how)
@@ -233,6 +237,6 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
 
 def test_training_logs_progress_with_rate_and_eta(tiny_encoder, triplets, tmp_path, caplog):
     caplog.set_level("INFO", logger="modsent")
-    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", device="cpu", **FAST)
+    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", settings=FAST, device="cpu")
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("step 3/3 "))
     assert re.search(r"mean loss \d+\.\d+, \d+\.\d+ steps/s, ETA 0s$", line), line

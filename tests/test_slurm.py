@@ -57,11 +57,13 @@ def _profile_for_the_test_cluster(directory):
     defaults = profile["default-resources"]
     del defaults["slurm_account"]
     defaults["slurm_partition"] = CPU_PARTITION
-    gpu_jobs = profile["set-resources"]
-    for rule, resources in gpu_jobs.items():
-        gpu_jobs[rule] = {**resources, "slurm_partition": GPU_PARTITION}
-    gpu_jobs["train_full_baseline"] = {"slurm_partition": GPU_PARTITION, "gpu_model": GPU_TYPE}
-    gpu_jobs["embed_per_language"] = {**gpu_jobs["embed_per_language"], "slurm_extra": "--nice=10"}
+    per_rule = profile["set-resources"]  # the GPU rules; every rule gets a small size below
+    for rule, resources in per_rule.items():
+        per_rule[rule] = {**resources, "slurm_partition": GPU_PARTITION}
+    per_rule["train_full_baseline"] = {"slurm_partition": GPU_PARTITION, "gpu_model": GPU_TYPE}
+    per_rule["embed_per_language"] = {**per_rule["embed_per_language"], "slurm_extra": "--nice=10"}
+    for rule in re.findall(r"^rule (\w+):", "".join(p.read_text() for p in (REPO / "rules").glob("*.smk")), re.M):
+        per_rule[rule] = {**per_rule.get(rule, {}), "mem_mb": 1000, "runtime": 15}  # the test machine is small
     directory.mkdir()
     (directory / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
     return directory
@@ -87,7 +89,6 @@ def test_workflow_runs_under_slurm_with_the_profile_gres_gpus_and_a_gpu_partitio
         variants=["base", "mod_m", "full_m"],
         evaluation={"batch_size": 32, "max_seq_length": 64,
                     "datasets": {k: datasets[k] for k in ("sts17", "flores")}},
-        resources={"default": {"mem_mb": 1000, "runtime": 15}},
     )
     profile = _profile_for_the_test_cluster(tmp_path / "profile")
     # This cluster has sacct but no accounting database (slurmdbd): squeue must be named.

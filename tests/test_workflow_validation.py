@@ -13,12 +13,13 @@ TINY = REPO / "modsent" / "resources" / "tiny"
 ENCODER = "results/models/tiny-encoder"
 
 
-def test_a_misspelled_rule_under_resources_fails_listing_the_rules(tmp_path):
-    config = write_config(tmp_path, resources={"default": {"threads": 1}, "train_tokenzier": {"threads": 2}})
-    proc = run_snakemake(tmp_path, config, "--dry-run", check=False)
+def test_a_misspelled_rule_in_set_resources_fails_listing_the_rules(tmp_path):
+    config = write_config(tmp_path)
+    proc = run_snakemake(tmp_path, config, "--dry-run", "--set-threads", "train_tokenizer=1",
+                         "--set-resources", "train_tokenzier:mem_mb=2000", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "no rule named 'train_tokenzier'; the rules are: default (every rule)," in out
+    assert "set-resources: no rule named 'train_tokenzier'; the rules are: aggregate_scores," in out
     assert "train_tokenizer, training_views" in out and "translate_shard" in out
     assert not (tmp_path / "results").exists()
 
@@ -27,8 +28,8 @@ def test_nested_config_override_keeps_numbers(tmp_path):
     config = write_config(tmp_path)
     proc = run_snakemake(tmp_path, config, "--dry-run", "--printshellcmds", "--forceall",
                          "results/modules/fr/la", "--config", "language_adaptation={steps: 5, batch_size: 4}")
-    assert "--steps=5" in proc.stdout and "--batch-size=4" in proc.stdout
-    assert "--seq-len=32" in proc.stdout  # the rest of the section is the config file's
+    assert '"steps": 5' in proc.stdout and '"batch_size": 4' in proc.stdout  # numbers, not strings
+    assert '"seq_len": 32' in proc.stdout  # the rest of the section is the config file's
 
 
 def test_a_language_nllb_lacks_is_planned_from_its_provided_translations(tmp_path):

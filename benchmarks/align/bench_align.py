@@ -116,13 +116,13 @@ def bench_se(model_dir: Path, pairs, shape, device, work: Path) -> tuple[dict, d
 
     from modsent.modules.lora import ALL_LINEAR, LoraConfig, add_lora
     from modsent.losses import MultipleNegativesRankingLoss
-    from modsent.sentence_encoding import train_sentence_encoder
+    from modsent.sentence_encoding import SentenceEncodingSettings, train_sentence_encoder
     from modsent.tsv import Example, write_examples
 
     data = work / "mono.tsv"
     write_examples(data, [Example(str(i), a, p) for i, (a, p) in enumerate(pairs)])
-    train_sentence_encoder(str(model_dir), data, work / "se", max_seq_length=shape["max_len"],
-                           batch_size=shape["se_batch"], device=device)
+    train_sentence_encoder(str(model_dir), data, work / "se", device=device, settings=SentenceEncodingSettings(
+        max_seq_length=shape["max_len"], batch_size=shape["se_batch"]))
     ours = json.loads((work / "se" / "se_config.json").read_text())
 
     model = SentenceTransformer(str(model_dir), device="cpu")
