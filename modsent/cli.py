@@ -23,6 +23,7 @@ from modsent.evaluate import (
     every_language,
     model_fingerprint,
     open_dataset,
+    open_datasets,
     score_variants,
     scoring_units,
     write_score_rows,
@@ -45,7 +46,7 @@ def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str |
     if not specs:
         raise ConfigError("config['evaluation']['datasets'] is empty: nothing to evaluate")
     # Open every dataset first: a missing file fails before the model is even loaded.
-    datasets = {n: open_dataset(n, spec, config["languages"]) for n, spec in specs.items()}
+    datasets = open_datasets(specs, config["languages"])
     # Every text is read (and every data file checked) before the model is loaded.
     for dataset_name, dataset in datasets.items():
         unrestricted = open_dataset(dataset_name, specs[dataset_name], every_language())

@@ -197,7 +197,26 @@ class Score:
 Lookup = Callable[[str, list[str]], np.ndarray]
 
 
-def _sts(dataset, unit, lookup: Lookup) -> list[Score]:
+@dataclass(frozen=True)
+class ScoringContext:
+    pivot: str = "en"  # the training language of zero-shot classification
+    seed: int = 0  # of the classifier
+
+
+# task -> scorer(dataset, unit, lookup, context) -> [Score]; a dataset's `task` picks its scorer
+SCORERS: dict[str, Callable] = {}
+
+
+def scorer(*tasks: str):
+    def register(function):
+        for task in tasks:
+            SCORERS[task] = function
+        return function
+    return register
+
+
+@scorer("sts", "str")
+def _sts(dataset, unit, lookup: Lookup, context: ScoringContext) -> list[Score]:
     # Symmetric pairs (de-fr, fr-de) are averaged, as in the paper.
     values = []
     for l1, l2 in dataset.directions(unit):
@@ -214,32 +233,35 @@ def _language_bias(dataset, lookup: Lookup) -> list[Score]:
     return [Score("language_bias", metrics.language_bias(units), "cross")]
 
 
-def _bitext(dataset, unit, lookup: Lookup) -> list[Score]:
+@scorer("bitext")
+def _bitext(dataset, unit, lookup: Lookup, context: ScoringContext) -> list[Score]:
     a, b = unit.langs
     texts_a, texts_b = dataset.load(a, b)
     emb_a, emb_b = lookup(a, texts_a), lookup(b, texts_b)
     a_to_b, b_to_a = metrics.xsim_both_directions(emb_a, emb_b, texts_a, texts_b)
     scores = [Score("xsim", (a_to_b + b_to_a) / 2, "cross")]
-    if dataset.name == "flores":
+    if dataset.reports_rsim:
         scores.append(Score("rsim", metrics.rsim(emb_a, emb_b), "cross"))
     return scores
 
 
-def _classification(dataset, unit, lookup: Lookup, pivot: str, seed: int) -> list[Score]:
+@scorer("cls")
+def _classification(dataset, unit, lookup: Lookup, context: ScoringContext) -> list[Score]:
     if unit.setting == "mono":
         train_lang = test_lang = unit.langs[0]
     else:  # zero-shot cross-lingual transfer: train on the pivot, test on the other language
-        train_lang = pivot
-        (test_lang,) = [lang for lang in unit.langs if lang != pivot]
+        train_lang = context.pivot
+        (test_lang,) = [lang for lang in unit.langs if lang != context.pivot]
     train_x, train_y = dataset.load(train_lang, "train")
     test_x, test_y = dataset.load(test_lang, dataset.eval_split)
     acc = metrics.classification_accuracy(
-        lookup(train_lang, train_x), train_y, lookup(test_lang, test_x), test_y, seed=seed
+        lookup(train_lang, train_x), train_y, lookup(test_lang, test_x), test_y, seed=context.seed
     )
     return [Score("accuracy", acc, unit.setting)]
 
 
-def _multiple_choice(dataset, unit, lookup: Lookup) -> list[Score]:
+@scorer("mcqa")
+def _multiple_choice(dataset, unit, lookup: Lookup, context: ScoringContext) -> list[Score]:
     (lang,) = unit.langs
     passages, options, correct = dataset.mcqa_texts(lang)
     option_emb = lookup(lang, [o for row in options for o in row]).reshape(len(options), len(options[0]), -1)
@@ -250,16 +272,9 @@ def score_unit(dataset, unit_name: str, lookup: Lookup, *, pivot: str = "en", se
     """All metrics of one unit of one dataset, from cached embeddings."""
     if unit_name == LANGUAGE_BIAS_UNIT:
         return _language_bias(dataset, lookup)
-    unit = dataset.unit(unit_name)
-    if dataset.task in ("sts", "str"):
-        return _sts(dataset, unit, lookup)
-    if dataset.task == "bitext":
-        return _bitext(dataset, unit, lookup)
-    if dataset.task == "cls":
-        return _classification(dataset, unit, lookup, pivot, seed)
-    if dataset.task == "mcqa":
-        return _multiple_choice(dataset, unit, lookup)
-    raise ValueError(f"dataset {dataset.name!r} has an unknown task {dataset.task!r}")
+    if dataset.task not in SCORERS:
+        raise ValueError(f"dataset {dataset.name!r} has a task without a scorer: {dataset.task!r}")
+    return SCORERS[dataset.task](dataset, dataset.unit(unit_name), lookup, ScoringContext(pivot, seed))
 
 
 def score_rows(variant: str, dataset, unit_name: str, scores: list[Score]) -> list[dict]:

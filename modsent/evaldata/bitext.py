@@ -30,6 +30,7 @@ def _line_texts(path: Path) -> list[str]:
 
 class BitextDataset(EvalDataset):
     task = "bitext"
+    reports_rsim = False  # RSIM (docs/METHOD.md) is reported where every language has the same sentences
 
     def __init__(self, name: str, languages: Sequence[str]):
         super().__init__(name, languages)
@@ -68,6 +69,7 @@ class Flores(FilePerLanguage, BitextDataset):
     """FLORES-200, multi-parallel: every pair of languages is a unit.
     Raw: <code>_<Script>.devtest (split test) or .dev (split dev), one sentence a line."""
 
+    reports_rsim = True
     _SUFFIX = {"test": "devtest", "dev": "dev"}
     _ALIASES = {"cmn_Hans": "zho_Hans"}  # FLORES+'s code for Chinese (Simplified)
 
