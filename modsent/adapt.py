@@ -51,15 +51,15 @@ from torch import nn
 
 from modsent.checkpoint import (  # noqa: F401  (TERMINATED_EXIT_CODE, TrainingInterrupted: for callers)
     CHECKPOINT_EVERY, TERMINATED_EXIT_CODE, CheckpointDir, TrainingCheckpoints, TrainingInterrupted,
-    add_checkpoint_arguments, default_checkpoint_dir, fingerprint, path_stamp, stop_on_termination,
+    default_checkpoint_dir, fingerprint, path_stamp, stop_on_termination,
 )
 from modsent.corpus import monolingual_lines, text_sources
 from modsent.modules.language import load_base_encoder, set_word_embeddings
 from modsent.modules.lora import ATTENTION_QKV, LoraConfig, add_lora, save_lora
 from modsent.progress import Progress
-from modsent.training import Settings, linear_warmup_schedule
+from modsent.training import Settings, linear_warmup_schedule, parse_training_arguments
 from modsent.tokenizer import check_corpus, nonblank_lines
-from modsent.utils import atomic_output, pick_device, seed_everything, setup_logging
+from modsent.utils import atomic_output, pick_device, seed_everything
 
 log = logging.getLogger("modsent.adapt")
 
@@ -469,17 +469,8 @@ def main(argv=None) -> None:
     text.add_argument("--corpus-spec", type=json.loads,
                       help='JSON monolingual spec {"sources": [...], "max_sentences": N or null}, streamed')
     p.add_argument("--out", required=True)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--settings", type=json.loads, default={}, metavar="JSON",
-                   help='the language_adaptation settings, e.g. \'{"steps": 1000, "lora": {"r": 8}}\'')
-    add_checkpoint_arguments(p, every=None)  # checkpoint_every is one of the settings
     p.add_argument("--threads", type=int, help="CPU threads of torch (the job's share of the machine)")
-    a = p.parse_args(argv)
-    setup_logging()
-    try:
-        config = AdaptationConfig.from_dict(a.settings)
-    except (TypeError, ValueError) as e:
-        p.error(str(e))
+    a, config = parse_training_arguments(p, argv, AdaptationConfig)
     if a.threads:
         torch.set_num_threads(a.threads)
     with stop_on_termination():

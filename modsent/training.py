@@ -155,15 +155,16 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random
 
 def parse_training_arguments(parser, argv, settings_cls: type[Settings]):
     """A training stage's CLI: --settings (a JSON object of `settings_cls`'s fields; the others
-    keep their defaults), --device and the checkpoint options added, `argv` parsed, logging
-    set up. Returns (args, settings)."""
-    from modsent.checkpoint import add_checkpoint_arguments
+    keep their defaults), --device and the checkpoint options (--checkpoint-every unless the
+    interval is one of the settings) added, `argv` parsed, logging set up. Returns (args, settings)."""
+    from modsent.checkpoint import CHECKPOINT_EVERY, add_checkpoint_arguments
     from modsent.utils import setup_logging
 
     parser.add_argument("--settings", type=json.loads, default={}, metavar="JSON",
                         help=f"{settings_cls.stage} settings, e.g. '{{\"batch_size\": 64}}'")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    add_checkpoint_arguments(parser)
+    in_settings = "checkpoint_every" in {f.name for f in fields(settings_cls)}
+    add_checkpoint_arguments(parser, None if in_settings else CHECKPOINT_EVERY)
     args = parser.parse_args(argv)
     setup_logging()
     try:
