@@ -242,6 +242,15 @@ def test_bitext_sib_and_belebele_hub_layouts(tmp_path):
         "cmn_Hans": {"devtest": [{"text": "一。"}]}}, layout="{split}/{config}.parquet")
     assert get_dataset("flores", flores_plus, ["en", "fr"]).load("en", "fr") == (["One."], ["Un."])
     assert get_dataset("flores", flores_plus, ["en", "zh"]).load("zh", "en") == (["一。"], ["One."])
+    # facebook/flores@994d4cd: <code>/{dev,devtest}-00000-of-00001.parquet, column sentence, Chinese zho_Hans
+    meta = {"URL": "https://en.wikinews.org/wiki/x", "domain": "wikinews", "topic": "health", "has_image": 0,
+            "has_hyperlink": 0}
+    flores200 = hub_repo(tmp_path / "flores", {
+        code: {split: [{"id": 1, **meta, "sentence": f"{sentence} ({split})"}] for split in ("dev", "devtest")}
+        for code, sentence in (("eng_Latn", "One."), ("zho_Hans", "一。"))}, layout="{config}/{split}-00000-of-00001.parquet")
+    assert get_dataset("flores", flores200, ["en", "zh"]).load("zh", "en") == (["一。 (devtest)"], ["One. (devtest)"])
+    assert get_dataset("flores", dict(flores200, split="dev"), ["en", "zh"]).load("en", "zh") == (
+        ["One. (dev)"], ["一。 (dev)"])
 
     # mteb/tatoeba-bitext-mining@main: test/<xxx>-eng.jsonl.gz with configs in its card
     tatoeba = hub_repo(tmp_path / "tatoeba", {"cmn-eng": {"test": pairs(("你好。", "Hello."), names=("sentence1", "sentence2"))}},

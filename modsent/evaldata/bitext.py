@@ -2,9 +2,9 @@
 
 Hub routes:
 
-- flores: ``openlanguagedata/flores_plus`` (gated), one config per language (eng_Latn ...,
-  Chinese cmn_Hans), splits devtest/dev, column text. ``facebook/flores`` holds only its
-  loading script, which datasets refuses; a local copy of its data (column sentence) works.
+- flores: ``facebook/flores`` (FLORES-200, the paper's), one config per language (eng_Latn ...,
+  Chinese zho_Hans), splits devtest/dev, column sentence; or ``openlanguagedata/flores_plus``
+  (FLORES+, gated: corrected text), the same with column text and Chinese cmn_Hans.
 - tatoeba: ``mteb/tatoeba-bitext-mining``, configs <iso3>-eng (deu-eng, cmn-eng ...),
   split test, columns sentence1 (the non-English side) and sentence2 (English).
 """
