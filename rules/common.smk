@@ -177,10 +177,14 @@ FOCUS_ARGS = _cli_options(
     config["focus"], ["fasttext_dim", "fasttext_epochs", "fasttext_min_count", "fasttext_bucket", "max_sentences"]
 ) + (" --reproducible" if config["focus"]["reproducible"] else "")
 
-LANGUAGE_ADAPTATION_ARGS = shlex.join([
-    f"--settings={json.dumps({**config['language_adaptation'], 'seed': config['seed']}, sort_keys=True)}",
-    "--device", config["device"],
-])
+def settings_option(values):
+    """A stage's settings as its one --settings JSON option, with the config's seed (the
+    stage's settings dataclass reads it; what is left out keeps the dataclass default)."""
+    return f"--settings={json.dumps({**values, 'seed': config['seed']}, sort_keys=True)}"
+
+
+# LA's checkpoint interval is one of its settings
+LANGUAGE_ADAPTATION_ARGS = shlex.join([settings_option(config["language_adaptation"]), "--device", config["device"]])
 
 
 def monolingual_text_files(wildcards):
@@ -192,12 +196,11 @@ def monolingual_text_files(wildcards):
 
 
 def training_options(section):
-    """A training stage's options: its config section as one --settings JSON (the stage's
-    settings dataclass reads it; what the section leaves out keeps the dataclass default),
-    the checkpoint interval and the device."""
+    """A contrastive stage's options: its config section as --settings, the checkpoint
+    interval (an option of its own) and the device."""
     values = {key: value for key, value in section.items() if key != "checkpoint_every"}
-    return shlex.join([f"--settings={json.dumps({**values, 'seed': config['seed']}, sort_keys=True)}",
-                       f"--checkpoint-every={section['checkpoint_every']}", "--device", config["device"]])
+    return shlex.join([settings_option(values), f"--checkpoint-every={section['checkpoint_every']}",
+                       "--device", config["device"]])
 
 
 SENTENCE_ENCODING_ARGS = training_options(config["sentence_encoding"])
