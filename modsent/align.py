@@ -50,6 +50,7 @@ from modsent.training import (
     OptimizerSteps, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, pad_token_id,
     parse_training_arguments, tokenize_texts,
 )
+from modsent.store import ModuleStore
 from modsent.utils import lang_path_argument, pick_device, seed_everything
 
 log = logging.getLogger("modsent.align")
@@ -318,7 +319,7 @@ def train_alignment_adapter(
     out_dir: str | Path,
     *,
     base_model: str,
-    store: str | Path = "results/modules",
+    store: str | Path = ModuleStore().root,
     cross: str | Path | None = None,
     parallel: str | Path | None = None,
     pivot: str = "en",
@@ -337,7 +338,6 @@ def train_alignment_adapter(
     once the adapter is written.
     """
     from modsent.modules.composition import build_encoder, compose_encoder
-    from modsent.variants import get_variant
     from modsent.languages import get_language
 
     lang, pivot = get_language(lang).code, get_language(pivot).code
@@ -362,19 +362,19 @@ def train_alignment_adapter(
     for partner, path in partner_parallel.items():
         translations[partner] = dict(_read_pairs(path, PARALLEL))
     device = pick_device(device)
-    store = Path(store)
     common = dict(base_model=base_model, store=store, pivot=pivot, device="cpu")
     if kind == "c-jt":  # Mod_c-jt: X's tokenizer, embeddings and LA, no SE
-        if not (store / lang).is_dir():
-            raise FileNotFoundError(f"language module directory {store / lang} does not exist")
-        model = build_encoder(base_model, language_dir=store / lang, device="cpu")
+        language_dir = Path(ModuleStore(str(store)).language_dir(lang))
+        if not language_dir.is_dir():
+            raise FileNotFoundError(f"language module directory {language_dir} does not exist")
+        model = build_encoder(base_model, language_dir=language_dir, device="cpu")
     else:
         model = compose_encoder("mod_m", lang, **common)
     pivot_encoder = compose_encoder("mod_m", pivot, **common)
     partners = {p: compose_encoder("mod_m", p, **common) for p in translations}
 
-    modules = {path: store / path for partner in [lang, pivot, *translations]
-               for path in get_variant("mod_m").store_paths(partner, pivot).values()}
+    modules = {path: path for partner in [lang, pivot, *translations]
+               for path in ModuleStore(str(store)).variant_modules("mod_m", partner, pivot).values()}
     checkpoints = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         {"kind": kind, "lang": lang, "pivot": pivot, **asdict(settings)},
         {"base_model": base_model, **views, **{f"partner:{k}": v for k, v in partner_parallel.items()}, **modules}),
@@ -397,7 +397,7 @@ def main(argv=None) -> None:
     p.add_argument("--kind", required=True, choices=ALIGNMENT_KINDS)
     p.add_argument("--out", required=True)
     p.add_argument("--base-model", required=True, help="hub id or local sentence-transformers directory")
-    p.add_argument("--store", default="results/modules", help="the module store (results/modules)")
+    p.add_argument("--store", default=ModuleStore().root, help="the module store")
     p.add_argument("--cross", help="TSV view: pivot sentence, its paraphrase in LANG")
     p.add_argument("--parallel", help="TSV view: pivot sentence, its translation in LANG")
     p.add_argument("--pivot", default="en")

@@ -21,6 +21,7 @@ import numpy as np
 
 from modsent import metrics
 from modsent.progress import Progress
+from modsent.store import ModuleStore, Results
 from modsent.tsv import clean_text
 from modsent.utils import atomic_output
 
@@ -107,7 +108,7 @@ def embed_cached(encoder, texts_path: str | Path, out_path: str | Path, model_ke
 
 
 def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, *, base_model: str,
-              store: str | Path = "results/modules", full_dir: str | Path = "results/full",
+              store: str | Path = ModuleStore().root, full_dir: str | Path = Results().full_dir,
               pivot: str = "en", batch_size: int = 64, max_seq_length: int = 128,
               device: str = "auto") -> int:
     """Encode `<texts_dir>/<lang>.txt` of each language with the encoder of each grid variant
@@ -118,7 +119,7 @@ def embed_job(texts_dir: str | Path, languages, variants, out_root: str | Path, 
     encoder is in memory at a time.
     """
     from modsent.modules.composition import compose_encoder
-    from modsent.variants import modules_needed
+    from modsent.store import modules_needed
 
     users: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for lang in languages:
@@ -379,8 +380,8 @@ def main(argv=None) -> None:
     e.add_argument("--variants", required=True, help="comma-separated grid variants")
     e.add_argument("--out-root", required=True, help="writes <out-root>/<lang>/<variant>.npy")
     e.add_argument("--base-model", required=True)
-    e.add_argument("--store", default="results/modules")
-    e.add_argument("--full-dir", default="results/full")
+    e.add_argument("--store", default=ModuleStore().root)
+    e.add_argument("--full-dir", default=Results().full_dir)
     e.add_argument("--pivot", default="en")
     e.add_argument("--batch-size", type=int, default=64)
     e.add_argument("--max-seq-length", type=int, default=128)

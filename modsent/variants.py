@@ -23,24 +23,25 @@ class Variant:
     # change whenever the language list does, so the workflow evaluates them apart.
     multilingual: bool = False
 
-    def store_paths(self, lang: str, pivot: str) -> dict[str, str]:
-        """Role ("tokenizer", "la", "se", "cla") -> directory relative to the module store."""
+    def module_roles(self, lang: str, pivot: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Role ("tokenizer", "la", "se", "cla") -> (the ModuleStore method naming the module,
+        its arguments) of each module this row activates for `lang` (modsent/store.py)."""
         if self.full or self.name == "base":
             return {}
-        paths = {}
+        roles = {}
         if self.language_adapter:
-            paths["tokenizer"] = f"{lang}/tokenizer"
-            paths["la"] = f"{lang}/la"
+            roles["tokenizer"] = ("tokenizer", (lang,))
+            roles["la"] = ("la", (lang,))
         is_pivot = lang == pivot
         if self.sentence_encoder and (is_pivot or self.non_pivot_sentence_encoder):
-            paths["se"] = {
-                "own": f"{lang}/se",
-                "pivot": f"{pivot}/se",
-                "no_la": f"base/se-{lang}",
+            roles["se"] = {
+                "own": ("se", (lang,)),
+                "pivot": ("se", (pivot,)),
+                "no_la": ("se_no_la", (lang,)),
             }[self.sentence_encoder]
         if self.alignment and not is_pivot:
-            paths["cla"] = f"{lang}/cla-{self.alignment}"
-        return paths
+            roles["cla"] = ("cla", (lang, self.alignment))
+        return roles
 
 
 VARIANTS: dict[str, Variant] = {
@@ -74,11 +75,3 @@ def get_variant(name: str) -> Variant:
         return VARIANTS[name]
     except KeyError:
         raise ValueError(f"unknown variant {name!r}; known variants: {', '.join(VARIANTS)}") from None
-
-
-def modules_needed(variant: str, lang: str, pivot: str = "en") -> list[str]:
-    """Directories (relative to results/) that the encoder of (variant, lang) is built from."""
-    spec = get_variant(variant)
-    if spec.full:
-        return [f"full/{spec.name}"]
-    return [f"modules/{path}" for path in spec.store_paths(lang, pivot).values()]

@@ -1,13 +1,13 @@
 # Cross-lingual alignment: per non-pivot language a CLA adapter (ParBnConfig)
 # on top of its LA + SE (LA only for c-jt), aligned to the frozen pivot encoder. The
-# evaluation rules pull results/modules/{lang}/cla-{kind} in via modules_needed.
+# evaluation rules pull the CLA modules in through the store (modsent/store.py).
 
 
 rule train_alignment_adapter:
     input:
         unpack(lambda wc: alignment_inputs(wc.lang, wc.kind)),
     output:
-        directory("results/modules/{lang}/cla-{kind}"),
+        directory(MODULES.cla()),
     log:
         "logs/align/{lang}/cla-{kind}.log",
     wildcard_constraints:
@@ -17,7 +17,8 @@ rule train_alignment_adapter:
         base_model=base_model_param,
         pivot=PIVOT,
         views=lambda wc: alignment_view_args(wc.lang, wc.kind),
-        checkpoints="results/checkpoints/cla/{lang}/{kind}",
+        checkpoints=RESULTS.checkpoints("cla", "{lang}", "{kind}"),
+        store=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),  # {store}/{lang}/cla-{kind}
         settings=ALIGNMENT_ARGS,
     threads: 4
     resources:
@@ -26,7 +27,7 @@ rule train_alignment_adapter:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
-        " --store results/modules --pivot {params.pivot:q} {params.views} {params.settings}"
+        " --store {params.store:q} --pivot {params.pivot:q} {params.views} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
         " --out {output:q} > {log:q} 2>&1"
 
@@ -39,7 +40,7 @@ rule train_alignment_adapter_allpair:
     input:
         unpack(lambda wc: allpair_inputs(wc.lang, wc.kind)),
     output:
-        directory("results/modules/{lang}/cla-{kind}"),
+        directory(MODULES.cla()),
     log:
         "logs/align/{lang}/cla-{kind}.log",
     wildcard_constraints:
@@ -50,9 +51,10 @@ rule train_alignment_adapter_allpair:
         pivot=PIVOT,
         views=lambda wc: alignment_view_args(wc.lang, wc.kind),
         partners=lambda wc: shlex.join(
-            f"--partner-parallel={other}=results/train/{other}/parallel.tsv" for other in allpair_partners(wc.lang)
+            f"--partner-parallel={other}={RESULTS.view(other, 'parallel')}" for other in allpair_partners(wc.lang)
         ),
-        checkpoints="results/checkpoints/cla/{lang}/{kind}",
+        checkpoints=RESULTS.checkpoints("cla", "{lang}", "{kind}"),
+        store=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),  # {store}/{lang}/cla-{kind}
         settings=ALIGNMENT_ARGS,
     threads: 4
     resources:
@@ -61,6 +63,6 @@ rule train_alignment_adapter_allpair:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
-        " --store results/modules --pivot {params.pivot:q} {params.views} {params.partners} {params.settings}"
+        " --store {params.store:q} --pivot {params.pivot:q} {params.views} {params.partners} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
         " --out {output:q} > {log:q} 2>&1"

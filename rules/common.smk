@@ -9,7 +9,8 @@ from snakemake.utils import update_config
 
 from modsent.config import apply_nested_overrides, default_config_path, validate_config
 from modsent.corpus import language_adaptation_spec, monolingual_spec
-from modsent.variants import get_variant, modules_needed
+from modsent.store import Results
+from modsent.variants import get_variant
 from modsent.evaluate import open_datasets, scoring_units
 from modsent.languages import get_language
 from modsent.tsv import VIEW_NAMES
@@ -50,7 +51,11 @@ def scaled_runtime(minutes):
     return lambda wildcards, attempt: minutes * attempt
 
 
-TINY_ENCODER = "results/models/tiny-encoder"
+# Every path under results/ comes from here (modsent/store.py): the rules' inputs and outputs,
+# and the paths their commands receive.
+RESULTS = Results()
+MODULES = RESULTS.modules
+TINY_ENCODER = RESULTS.tiny_encoder
 
 
 def model_input(value, tiny_dir):
@@ -71,13 +76,12 @@ def all_targets():
     return (
         translation_targets()
         + sentence_encoding_targets()
-        + ["results/tables/table1.md", "results/tables/table1.tex", "results/tables/details"]
-        + ["results/tables/plots"]
+        + [RESULTS.table(name) for name in ("table1.md", "table1.tex", "details", "plots")]
     )
 
 
 # ---------------------------------------------------------------- models (rules/models.smk)
-TINY_NLLB = "results/models/tiny-nllb-ct2"
+TINY_NLLB = RESULTS.tiny_nllb
 
 
 def tiny_size_args():
@@ -99,14 +103,14 @@ PROVIDED = {
     for lang in LANGS
     if get_language(lang) == get_language(key)
 }
-NLLB_CT2 = "results/mt/nllb-ct2"
+NLLB_CT2 = RESULTS.nllb_ct2
 # The tiny random NLLB is built already converted; any other model goes through convert_nllb.
 MT_MODEL = TINY_NLLB if TRANSLATE["model"] == "tiny-random" else NLLB_CT2
 
 
 def translation_targets():
     """The training views of every configured language (pivot included)."""
-    return [f"results/train/{lang}/{view}.tsv" for lang in LANGS for view in VIEW_NAMES]
+    return [RESULTS.view(lang, view) for lang in LANGS for view in VIEW_NAMES]
 
 
 def paraphrase_input(wildcards):
@@ -128,7 +132,7 @@ def paraphrase_args(wildcards):
 
 
 def shard_files(wildcards):
-    return [f"results/mt/shards/{wildcards.dataset}/{wildcards.lang}/{k}.tsv" for k in range(TRANSLATE["shards"])]
+    return [RESULTS.mt_shard(wildcards.dataset, wildcards.lang, str(k)) for k in range(TRANSLATE["shards"])]
 
 
 def provided_files(lang):
@@ -144,10 +148,10 @@ def view_inputs(wildcards):
     lang = wildcards.lang
     if lang in PROVIDED:
         return provided_files(lang)
-    sources = [f"results/mt/source/{d}.tsv" for d in PARAPHRASE_SETS]
+    sources = [RESULTS.mt_source(d) for d in PARAPHRASE_SETS]
     if lang == PIVOT:
         return sources
-    return sources + [f"results/mt/{d}/{lang}.tsv" for d in PARAPHRASE_SETS]
+    return sources + [RESULTS.mt_translation(d, lang) for d in PARAPHRASE_SETS]
 
 
 def view_args(wildcards):
@@ -159,9 +163,9 @@ def view_args(wildcards):
                 "--pattern", spec["pattern"], "--code", spec.get("code") or lang,
                 "--pivot-code", spec.get("pivot_code") or PIVOT]
     else:
-        args = ["--source", *[f"results/mt/source/{d}.tsv" for d in PARAPHRASE_SETS]]
+        args = ["--source", *[RESULTS.mt_source(d) for d in PARAPHRASE_SETS]]
         if lang != PIVOT:
-            args += ["--translated", *[f"results/mt/{d}/{lang}.tsv" for d in PARAPHRASE_SETS]]
+            args += ["--translated", *[RESULTS.mt_translation(d, lang) for d in PARAPHRASE_SETS]]
     return shlex.join(args)
 
 
@@ -208,21 +212,20 @@ SENTENCE_ENCODING_ARGS = training_options(config["sentence_encoding"])
 
 def sentence_encoding_targets():
     """The module-size table; it pulls in every module the configured variants use."""
-    return ["results/tables/modules.csv"]
+    return [RESULTS.table("modules.csv")]
 
 
 def encoder_modules(variants, langs):
     """The module (or full model) directories the encoders of `variants` for `langs` are composed of."""
-    paths = {p for variant in variants for lang in langs for p in modules_needed(variant, lang, PIVOT)}
-    return sorted(f"results/{p}" for p in paths)
+    return sorted({p for variant in variants for lang in langs for p in RESULTS.encoder_dirs(variant, lang, PIVOT)})
 
 
 def configured_modules():
     """Every trained module directory the configured variants compose encoders from."""
-    return [
-        p for p in encoder_modules(VARIANTS, LANGS)
-        if p.startswith("results/modules/") and os.path.basename(p) != "tokenizer"
-    ]
+    return sorted({
+        path for variant in VARIANTS for lang in LANGS
+        for role, path in MODULES.variant_modules(variant, lang, PIVOT).items() if role != "tokenizer"
+    })
 
 
 # ---------------------------------------------------------------- align (rules/align.smk)
@@ -233,22 +236,22 @@ ALIGNMENT_ARGS = training_options(config["alignment"])
 
 def alignment_modules(lang, kind):
     """Store directories of the language being aligned: LA + SE (LA only for c-jt)."""
-    paths = [f"results/{p}" for p in modules_needed("mod_m", lang, PIVOT)]
-    return [p for p in paths if kind != "c-jt" or os.path.basename(p) != "se"]
+    modules = MODULES.variant_modules("mod_m", lang, PIVOT)
+    return [path for role, path in modules.items() if kind != "c-jt" or role != "se"]
 
 
 def alignment_views(lang, kind):
     """The language's views a kind trains on (pp, allpair-pp: paraphrase pairs; pl, allpair-pl:
     parallel pairs; else both)."""
     views = {"pp": ["cross"], "pl": ["parallel"]}.get(kind.removeprefix("allpair-"), ["cross", "parallel"])
-    return {view: f"results/train/{lang}/{view}.tsv" for view in views}
+    return {view: RESULTS.view(lang, view) for view in views}
 
 
 def alignment_inputs(lang, kind):
     return {
         "base": model_input(config["base_model"], TINY_ENCODER),
         "modules": alignment_modules(lang, kind),
-        "pivot": [f"results/{p}" for p in modules_needed("mod_m", PIVOT, PIVOT)],
+        "pivot": RESULTS.encoder_dirs("mod_m", PIVOT, PIVOT),
         **alignment_views(lang, kind),
     }
 
@@ -265,8 +268,8 @@ def allpair_inputs(lang, kind):
     partners = allpair_partners(lang)
     return {
         **alignment_inputs(lang, kind),
-        "partners": [f"results/{p}" for other in partners for p in modules_needed("mod_m", other, PIVOT)],
-        "partner_views": [f"results/train/{other}/parallel.tsv" for other in partners],
+        "partners": [p for other in partners for p in RESULTS.encoder_dirs("mod_m", other, PIVOT)],
+        "partner_views": [RESULTS.view(other, "parallel") for other in partners],
     }
 
 
@@ -282,10 +285,10 @@ def full_languages(variant):
 def full_inputs(wildcards):
     inputs = {
         "base": model_input(config["base_model"], TINY_ENCODER),
-        "mono": [f"results/train/{lang}/mono.tsv" for lang in full_languages(wildcards.variant)],
+        "mono": [RESULTS.view(lang, "mono") for lang in full_languages(wildcards.variant)],
     }
     if wildcards.variant == "full_mc":
-        inputs["start"] = "results/full/full_m"
+        inputs["start"] = RESULTS.full("full_m")
     return inputs
 
 
@@ -320,10 +323,7 @@ EVAL_LANGS = {name: list(ds.languages()) for name, ds in EVAL_DATASETS.items()}
 # only when the unit involves a changed language; multilingual variants per dataset, every unit.
 PER_LANGUAGE_VARIANTS = [v for v in VARIANTS if not get_variant(v).multilingual]
 MULTILINGUAL_VARIANTS = [v for v in VARIANTS if get_variant(v).multilingual]
-EMBEDDING_ROOTS = {
-    "per_language": "results/eval/embeddings/per_language/{dataset}",
-    "multilingual": "results/eval/embeddings/multilingual/{dataset}",
-}
+EMBEDDING_ROOTS = {kind: RESULTS.embeddings_root(kind) for kind in ("per_language", "multilingual")}
 # Embedding jobs run on a GPU where the cluster gives one, on the CPU (these threads) otherwise.
 EMBED_THREADS = 4
 EMBED_RESOURCES = dict(mem_mb=8000, runtime=scaled_runtime(120), gpu=1)
@@ -333,7 +333,7 @@ EMBED_ARGS = shlex.join([
     "--max-seq-length", str(config["evaluation"]["max_seq_length"]),
 ])
 EMBED_COMMAND = (
-    "python -m modsent.evaluate embed --texts-dir results/eval/texts/{wildcards.dataset}"
+    f"python -m modsent.evaluate embed --texts-dir {RESULTS.eval_texts_dir('{wildcards.dataset}')}"
     " --languages {params.languages} --variants {params.variants} --out-root {params.out_root:q}"
     " --base-model {params.base_model:q} {params.settings} --threads {threads} > {log:q} 2>&1"
 )
@@ -342,7 +342,7 @@ EMBED_COMMAND = (
 SCORE_COMMAND = (
     "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
     " --languages {params.languages} --units {params.units} --variants {params.variants}"
-    " --texts-dir results/eval/texts/{wildcards.dataset} --embedding-roots {params.root:q}"
+    f" --texts-dir {RESULTS.eval_texts_dir('{wildcards.dataset}')} --embedding-roots {{params.root:q}}"
     " --pivot {params.pivot} --seed {params.seed} --out {output:q} > {log:q} 2>&1"
 )
 
@@ -353,9 +353,9 @@ def score_files():
     files = []
     for dataset, units in EVAL_UNITS.items():
         if PER_LANGUAGE_VARIANTS:
-            files += [f"results/eval/scores/{dataset}/per_language/{unit}.csv" for unit in units]
+            files += [RESULTS.unit_scores(dataset, unit) for unit in units]
         if MULTILINGUAL_VARIANTS:
-            files.append(f"results/eval/scores/{dataset}/multilingual.csv")
+            files.append(RESULTS.multilingual_scores(dataset))
     return files
 
 

@@ -16,7 +16,7 @@ rule eval_texts:
     input:
         data=eval_data_files,
     output:
-        "results/eval/texts/{dataset}/{lang}.txt",
+        RESULTS.eval_texts(),
     log:
         "logs/eval/texts/{dataset}/{lang}.log",
     # First of all jobs: they read and check every evaluation file, so broken data fails the run
@@ -36,7 +36,7 @@ rule eval_texts:
 
 rule embed_per_language:
     input:
-        texts="results/eval/texts/{dataset}/{lang}.txt",
+        texts=RESULTS.eval_texts(),
         modules=lambda wc: encoder_modules(PER_LANGUAGE_VARIANTS, [wc.lang]),
         base=model_input(config["base_model"], TINY_ENCODER),
     output:
@@ -60,7 +60,7 @@ rule embed_per_language:
 
 rule embed_multilingual:
     input:
-        texts="results/eval/texts/{dataset}/{lang}.txt",
+        texts=RESULTS.eval_texts(),
         modules=lambda wc: encoder_modules(MULTILINGUAL_VARIANTS, [wc.lang]),
         base=model_input(config["base_model"], TINY_ENCODER),
     output:
@@ -85,12 +85,12 @@ rule embed_multilingual:
 rule score_unit:
     input:
         texts=lambda wc: expand(
-            "results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_UNITS[wc.dataset][wc.unit]
+            RESULTS.eval_texts(), dataset=wc.dataset, lang=EVAL_UNITS[wc.dataset][wc.unit]
         ),
         embeddings=unit_embeddings,
         data=eval_data_files,
     output:
-        "results/eval/scores/{dataset}/per_language/{unit}.csv",
+        RESULTS.unit_scores(),
     log:
         "logs/eval/score/{dataset}/per_language/{unit}.log",
     params:
@@ -112,11 +112,11 @@ rule score_unit:
 
 rule score_multilingual:
     input:
-        texts=lambda wc: expand("results/eval/texts/{dataset}/{lang}.txt", dataset=wc.dataset, lang=EVAL_LANGS[wc.dataset]),
+        texts=lambda wc: expand(RESULTS.eval_texts(), dataset=wc.dataset, lang=EVAL_LANGS[wc.dataset]),
         embeddings=lambda wc: multilingual_embeddings(wc.dataset),
         data=eval_data_files,
     output:
-        "results/eval/scores/{dataset}/multilingual.csv",
+        RESULTS.multilingual_scores(),
     log:
         "logs/eval/score/{dataset}/multilingual.log",
     params:

@@ -1,13 +1,13 @@
 # Full-parameter baselines: Full_en, Full_m, Full_c, Full_mc trained from the
 # base model on the mono views. Full_m/_c/_mc read every language (they rerun when a
-# language is added); Full_mc continues from Full_m. Evaluation pulls results/full/{variant}.
+# language is added); Full_mc continues from Full_m. Evaluation pulls the full models in through the store (modsent/store.py).
 
 
 rule train_full_baseline:
     input:
         unpack(full_inputs),
     output:
-        directory("results/full/{variant}"),
+        directory(RESULTS.full()),
     log:
         "logs/full/{variant}.log",
     wildcard_constraints:
@@ -15,9 +15,9 @@ rule train_full_baseline:
     params:
         base_model=base_model_param,
         pivot=PIVOT,
-        mono=lambda wc: shlex.join(f"{lang}=results/train/{lang}/mono.tsv" for lang in full_languages(wc.variant)),
-        start=lambda wc: "--start-from results/full/full_m" if wc.variant == "full_mc" else "",
-        checkpoints="results/checkpoints/full/{variant}",
+        mono=lambda wc: shlex.join(f"{lang}={RESULTS.view(lang, 'mono')}" for lang in full_languages(wc.variant)),
+        start=lambda wc: f"--start-from {RESULTS.full('full_m')}" if wc.variant == "full_mc" else "",
+        checkpoints=RESULTS.checkpoints("full", "{variant}"),
         settings=FULL_ARGS,
     threads: 4
     resources:

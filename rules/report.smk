@@ -1,4 +1,4 @@
-# Aggregation: every per-unit score -> results/tables/scores.csv (long format, the source
+# Aggregation: every per-unit score -> tables/scores.csv (long format, the source
 # of truth) -> the paper's tables (Markdown, LaTeX) and the report's plots.
 
 
@@ -6,8 +6,8 @@ rule aggregate_scores:
     input:
         score_files(),
     output:
-        scores=report("results/tables/scores.csv", caption="../report/scores.rst", category="Tables"),
-        skipped="results/tables/skipped.csv",
+        scores=report(RESULTS.table("scores.csv"), caption="../report/scores.rst", category="Tables"),
+        skipped=RESULTS.table("skipped.csv"),
     log:
         "logs/report/aggregate_scores.log",
     params:
@@ -24,17 +24,19 @@ rule aggregate_scores:
 
 rule render_tables:
     input:
-        scores="results/tables/scores.csv",
-        skipped="results/tables/skipped.csv",
+        scores=RESULTS.table("scores.csv"),
+        skipped=RESULTS.table("skipped.csv"),
     output:
-        md="results/tables/table1.md",
-        tex="results/tables/table1.tex",
-        html=report("results/tables/table1.html", caption="../report/table1.rst", category="Tables"),
-        table3=multiext("results/tables/table3", ".md", ".tex"),
-        belebele=multiext("results/tables/belebele", ".md", ".tex"),
-        details=directory("results/tables/details"),
+        md=RESULTS.table("table1.md"),
+        tex=RESULTS.table("table1.tex"),
+        html=report(RESULTS.table("table1.html"), caption="../report/table1.rst", category="Tables"),
+        table3=multiext(RESULTS.table("table3"), ".md", ".tex"),
+        belebele=multiext(RESULTS.table("belebele"), ".md", ".tex"),
+        details=directory(RESULTS.table("details")),
     log:
         "logs/report/render_tables.log",
+    params:
+        out_dir=lambda wc, output: os.path.dirname(output.md),
     threads: 1
     resources:
         mem_mb=2000, runtime=scaled_runtime(10),
@@ -42,15 +44,15 @@ rule render_tables:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.tables --scores {input.scores:q} --skipped {input.skipped:q}"
-        " --out-dir results/tables > {log:q} 2>&1"
+        " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule plot_scores:
     input:
-        "results/tables/scores.csv",
+        RESULTS.table("scores.csv"),
     output:
         report(
-            directory("results/tables/plots"),
+            directory(RESULTS.table("plots")),
             patterns=["{name}.png"],
             caption="../report/plots.rst",
             category="Plots",

@@ -6,17 +6,17 @@
 rule train_sentence_encoder:
     input:
         base=model_input(config["base_model"], TINY_ENCODER),
-        tokenizer="results/modules/{lang}/tokenizer",
-        la="results/modules/{lang}/la",
-        data="results/train/{lang}/mono.tsv",
+        tokenizer=MODULES.tokenizer(),
+        la=MODULES.la(),
+        data=RESULTS.view(view="mono"),
     output:
-        directory("results/modules/{lang}/se"),
+        directory(MODULES.se()),
     log:
         "logs/sentence_encoding/{lang}/se.log",
     params:
         base_model=base_model_param,
-        language_dir=lambda wc: f"results/modules/{wc.lang}",
-        checkpoints="results/checkpoints/se/{lang}",
+        language_dir=lambda wc: MODULES.language_dir(wc.lang),
+        checkpoints=RESULTS.checkpoints("se", "{lang}"),
         settings=SENTENCE_ENCODING_ARGS,
     threads: 4
     resources:
@@ -33,14 +33,14 @@ rule train_sentence_encoder:
 rule train_sentence_encoder_no_la:
     input:
         base=model_input(config["base_model"], TINY_ENCODER),
-        data="results/train/{lang}/mono.tsv",
+        data=RESULTS.view(view="mono"),
     output:
-        directory("results/modules/base/se-{lang}"),
+        directory(MODULES.se_no_la()),
     log:
         "logs/sentence_encoding/{lang}/se-no-la.log",
     params:
         base_model=base_model_param,
-        checkpoints="results/checkpoints/se-no-la/{lang}",
+        checkpoints=RESULTS.checkpoints("se-no-la", "{lang}"),
         settings=SENTENCE_ENCODING_ARGS,
     threads: 4
     resources:
@@ -58,7 +58,7 @@ rule module_sizes:
         base=model_input(config["base_model"], TINY_ENCODER),
         modules=configured_modules(),
     output:
-        "results/tables/modules.csv",
+        RESULTS.table("modules.csv"),
     log:
         "logs/sentence_encoding/module_sizes.log",
     params:

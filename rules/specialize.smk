@@ -1,13 +1,13 @@
 # Monolingual specialisation: per language its monolingual text, a new tokenizer
 # of the base tokenizer's type, FOCUS-initialised embeddings and the language adapter (LA).
-# Module store: results/modules/{lang}/{tokenizer,focus,la}.
+# Module store (modsent/store.py): {lang}/tokenizer, {lang}/focus, {lang}/la.
 
 
 rule monolingual_corpus:
     input:
         monolingual_text_files,
     output:
-        "results/corpus/{lang}.txt",
+        RESULTS.corpus(),
     log:
         "logs/specialize/{lang}/corpus.log",
     params:
@@ -27,9 +27,9 @@ rule monolingual_corpus:
 rule train_tokenizer:
     input:
         base=model_input(config["base_model"], TINY_ENCODER),
-        corpus="results/corpus/{lang}.txt",
+        corpus=RESULTS.corpus(),
     output:
-        directory("results/modules/{lang}/tokenizer"),
+        directory(MODULES.tokenizer()),
     log:
         "logs/specialize/{lang}/tokenizer.log",
     params:
@@ -48,10 +48,10 @@ rule train_tokenizer:
 rule focus_embeddings:
     input:
         base=model_input(config["base_model"], TINY_ENCODER),
-        tokenizer="results/modules/{lang}/tokenizer",
-        corpus="results/corpus/{lang}.txt",
+        tokenizer=MODULES.tokenizer(),
+        corpus=RESULTS.corpus(),
     output:
-        directory("results/modules/{lang}/focus"),
+        directory(MODULES.focus()),
     log:
         "logs/specialize/{lang}/focus.log",
     params:
@@ -72,24 +72,24 @@ rule focus_embeddings:
 # The costliest stage (paper: 20 h per language on an A100). LA streams the language's
 # sources under its own cap (data.monolingual.*.la_max_sentences), not the tokenizer's
 # 10M-line file; its log says how many epochs over that text the run makes. Checkpoints go to
-# results/checkpoints/la/{lang}, which no rule declares: Snakemake deletes the outputs of a
+# the store's checkpoints/la/{lang}, which no rule declares: Snakemake deletes the outputs of a
 # failed job (a Slurm time limit sends SIGTERM; the job writes a checkpoint and exits 143),
 # but not this directory, so running the workflow again (or --retries) resumes there.
 # The job removes it once the module is written.
 rule train_language_adapter:
     input:
         base=model_input(config["base_model"], TINY_ENCODER),
-        tokenizer="results/modules/{lang}/tokenizer",
-        focus="results/modules/{lang}/focus",
+        tokenizer=MODULES.tokenizer(),
+        focus=MODULES.focus(),
         text=monolingual_text_files,
     output:
-        directory("results/modules/{lang}/la"),
+        directory(MODULES.la()),
     log:
         "logs/specialize/{lang}/la.log",
     params:
         base_model=base_model_param,
         corpus=lambda wc: json.dumps(language_adaptation_spec(config, wc.lang)),
-        checkpoints="results/checkpoints/la/{lang}",
+        checkpoints=RESULTS.checkpoints("la", "{lang}"),
         settings=LANGUAGE_ADAPTATION_ARGS,
     threads: 8
     resources:

@@ -7,7 +7,7 @@ rule prepare_paraphrase_source:
     input:
         paraphrase_input,
     output:
-        "results/mt/source/{dataset}.tsv",
+        RESULTS.mt_source(),
     log:
         "logs/mt/source/{dataset}.log",
     wildcard_constraints:
@@ -47,10 +47,10 @@ rule convert_nllb:
 
 rule translate_shard:
     input:
-        source="results/mt/source/{dataset}.tsv",
+        source=RESULTS.mt_source(),
         model=MT_MODEL,
     output:
-        "results/mt/shards/{dataset}/{lang}/{shard}.tsv",
+        RESULTS.mt_shard(),
     log:
         "logs/mt/shards/{dataset}/{lang}/{shard}.log",
     wildcard_constraints:
@@ -59,7 +59,7 @@ rule translate_shard:
     params:
         pivot=PIVOT,
         shards=TRANSLATE["shards"],
-        checkpoints="results/checkpoints/mt/{dataset}/{lang}/{shard}",
+        checkpoints=RESULTS.checkpoints("mt", "{dataset}", "{lang}", "{shard}"),
         decoding=shlex.join([
             "--beam-size", str(TRANSLATE["beam_size"]), "--max-length", str(TRANSLATE["max_length"]),
             "--max-input-tokens", str(TRANSLATE["max_input_tokens"]),
@@ -80,10 +80,10 @@ rule translate_shard:
 
 rule gather_translations:
     input:
-        source="results/mt/source/{dataset}.tsv",
+        source=RESULTS.mt_source(),
         shards=shard_files,
     output:
-        "results/mt/{dataset}/{lang}.tsv",
+        RESULTS.mt_translation(),
     log:
         "logs/mt/gather/{dataset}/{lang}.log",
     wildcard_constraints:
@@ -102,13 +102,13 @@ rule training_views:
     input:
         view_inputs,
     output:
-        **{view: f"results/train/{{lang}}/{view}.tsv" for view in VIEW_NAMES},
+        **{view: RESULTS.view(view=view) for view in VIEW_NAMES},
     log:
         "logs/train/views/{lang}.log",
     params:
         pivot=PIVOT,
         args=view_args,
-        out_dir=lambda wc: f"results/train/{wc.lang}",
+        out_dir=lambda wc: RESULTS.train_dir(wc.lang),
     threads: 1
     resources:
         mem_mb=8000, runtime=scaled_runtime(30),

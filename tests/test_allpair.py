@@ -10,7 +10,8 @@ import re
 import pytest
 
 from modsent.align import AlignmentSettings, tasks_of, train_cla
-from modsent.variants import get_variant, modules_needed
+from modsent.store import modules_needed
+from modsent.variants import get_variant
 from workflow_helpers import default_config, run_snakemake, write_config
 
 EN = ["the cat sits on the mat", "a dog runs in the park", "the child reads a book", "a man plays the guitar",

@@ -14,7 +14,8 @@ from test_sentence_encoding import FAST, paraphrase_rows, write_language_store, 
 
 from modsent.modules.composition import ModularEncoder, build_encoder, compose_encoder
 
-from modsent.variants import VARIANTS, modules_needed
+from modsent.store import modules_needed
+from modsent.variants import VARIANTS
 from modsent.sentence_encoding import train_sentence_encoder
 
 TEXTS = [row[0] for row in paraphrase_rows(False)][:8]

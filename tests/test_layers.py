@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "modsent"
 FOUNDATION, MODULES, STAGES, ENTRY = range(4)
 LAYER_NAMES = ("foundation", "module formats", "stages", "entry points")
 FOUNDATION_MODULES = {
-    "languages", "utils", "progress", "checkpoint", "losses", "metrics", "training", "variants", "config",
+    "languages", "utils", "progress", "checkpoint", "losses", "metrics", "training", "variants", "store", "config",
     "tsv", "wordpiece", "evaldata", "resources", "schemas",
 }
 ENTRY_MODULES = {"cli", "__init__"}

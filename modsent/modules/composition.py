@@ -23,6 +23,7 @@ from pathlib import Path
 
 from modsent.languages import get_language
 from modsent.modules.lora import merge_saved_lora
+from modsent.store import ModuleStore, Results
 from modsent.utils import pick_device
 from modsent.variants import get_variant
 
@@ -90,12 +91,13 @@ def compose_encoder(
     lang: str,
     *,
     base_model: str,
-    store: str | Path = "results/modules",
-    full_dir: str | Path = "results/full",
+    store: str | Path = ModuleStore().root,
+    full_dir: str | Path = Results().full_dir,
     pivot: str = "en",
     device: str | None = None,
 ):
-    """The SentenceTransformer that encodes `lang` text for grid row `variant`."""
+    """The SentenceTransformer that encodes `lang` text for grid row `variant` (`store`: the
+    module store; `full_dir`: where the full baselines are)."""
     from sentence_transformers import SentenceTransformer
 
     spec = get_variant(variant)
@@ -103,17 +105,18 @@ def compose_encoder(
     if spec.name == "base":
         return SentenceTransformer(str(base_model), device=pick_device(device or "auto"))
     if spec.full:
-        path = Path(full_dir) / spec.name
+        path = Path(full_dir) / spec.name  # Results.full
         if not path.is_dir():
             raise FileNotFoundError(f"variant {variant!r}: full model {path} does not exist")
         return SentenceTransformer(str(path), device=pick_device(device or "auto"))
-    paths = {role: Path(store) / rel for role, rel in spec.store_paths(lang, pivot).items()}
+    modules = ModuleStore(str(store))
+    paths = {role: Path(path) for role, path in modules.variant_modules(variant, lang, pivot).items()}
     missing = [str(p) for p in paths.values() if not p.is_dir()]
     if missing:
         raise FileNotFoundError(f"variant {variant!r}, language {lang!r}: missing module(s) {', '.join(missing)}")
     return build_encoder(
         base_model,
-        language_dir=Path(store) / lang if spec.language_adapter else None,
+        language_dir=modules.language_dir(lang) if spec.language_adapter else None,
         se_dir=paths.get("se"),
         cla_dir=paths.get("cla"),
         device=device,
