@@ -52,6 +52,11 @@ class Source:
         return cls(spec.get("format", "raw"), str(spec["path"]), spec.get("split") or default_split,
                    spec.get("revision"), spec.get("data_files"))
 
+    def require_test_split(self, name: str, family: str) -> None:
+        """For a set published with a test split only."""
+        if self.split != "test":
+            raise DataSourceError(f"{name}: {family} has only a test split, not {self.split!r}")
+
     @property
     def is_raw(self) -> bool:
         return self.format == "raw"

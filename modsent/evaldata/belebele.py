@@ -27,8 +27,7 @@ class Belebele(FilePerLanguage, EvalDataset):
 
     def __init__(self, name: str, source: Source, languages: Sequence[str]):
         super().__init__(name, languages)
-        if source.split != "test":
-            raise DataSourceError(f"{name}: Belebele has only a test split, not {source.split!r}")
+        source.require_test_split(name, "Belebele")
         self.source = source
         if source.is_raw:
             codes = [p.name.removesuffix(".jsonl") for p in source.directory().glob("*.jsonl")]

@@ -110,8 +110,7 @@ class Tatoeba(BitextDataset):
 
     def __init__(self, name: str, source: Source, languages: Sequence[str]):
         super().__init__(name, languages)
-        if source.split != "test":
-            raise DataSourceError(f"{name}: Tatoeba has only a test split, not {source.split!r}")
+        source.require_test_split(name, "Tatoeba")
         self.source = source
         if source.is_raw:
             pattern = re.compile(r"tatoeba\.([a-z]+)-eng\.\1")

@@ -246,8 +246,7 @@ class STS17(PairScoreDataset):
 
     def __init__(self, name: str, source: Source, languages: Sequence[str], hercig_kral: Source | None = None):
         super().__init__(name, languages)
-        if source.split != "test":
-            raise DataSourceError(f"{name}: STS17 has only a test split, not {source.split!r}")
+        source.require_test_split(name, "STS17")
         self.source = source
         if source.is_raw:
             root = source.directory()
