@@ -12,7 +12,7 @@ Text: LA reads its own corpus, not the tokenizer's 10M lines (paper App. B.2: 20
 cover a small part of a high-resource language's data; a low-resource language's is used
 whole). Given a monolingual spec (modsent.corpus), the sources are streamed straight into
 the token file until it holds one epoch of the run's sequences (steps x batch) or the
-sources, up to the spec's line cap, end; the log and la_config.json say how many epochs
+sources, up to the spec's line cap, end; the log and record.json say how many epochs
 over that corpus the run makes.
 
 Speed (the costliest stage): texts are tokenised once into a flat token file, cut into
@@ -29,7 +29,7 @@ permutation of the chunks per epoch), so no data-loader state is needed.
 
 Module store (`out_dir`): embeddings.safetensors {"weight"}, lora.safetensors +
 lora_config.json (modsent/modules/lora.py, names relative to the bare encoder), mlm_head.safetensors,
-la_config.json.
+config.json (what loading needs) and record.json (the run: modsent/modules/files.py).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from modsent.checkpoint import (  # noqa: F401  (TERMINATED_EXIT_CODE, TrainingI
     default_checkpoint_dir, fingerprint, path_stamp, stop_on_termination,
 )
 from modsent.corpus import monolingual_lines, text_sources
+from modsent.modules.files import MODULE_CONFIG, TRAINING_RECORD, write_json
 from modsent.modules.language import load_base_encoder, set_word_embeddings
 from modsent.modules.lora import ATTENTION_QKV, LoraConfig, add_lora, save_lora
 from modsent.progress import Progress
@@ -447,13 +448,12 @@ def train_language_adapter(
         save_lora(model.encoder, config.lora, tmp)
         save_file({k: v.detach().float().cpu().contiguous() for k, v in model.head.state_dict().items()},
                   str(tmp / "mlm_head.safetensors"))
-        la_config = {
+        write_json(tmp / MODULE_CONFIG, {
             "base_model": str(base_model), "vocab_size": int(weight.shape[0]), "hidden_size": int(weight.shape[1]),
-            "pad_token_id": chunk_format.pad_id, "mlm_head": "transform + bias; output projection tied to embeddings",
+            "pad_token_id": chunk_format.pad_id, "mlm_head": "transform + bias; output projection tied to embeddings"})
+        write_json(tmp / TRAINING_RECORD, {
             "steps": config.steps, "seconds": round(seconds, 3), "tokens_seen": tokens_seen, "corpus": corpus_record,
-            "device": device, "settings": config.result_settings(),
-        }
-        (tmp / "la_config.json").write_text(json.dumps(la_config, indent=2), encoding="utf-8")
+            "device": device, "settings": config.result_settings()})
     directory.remove()
     log.info("LA module written to %s (%.0f s of training)", out_dir, seconds)
     return out_dir

@@ -27,7 +27,7 @@ forward would give; the loop then runs only X's side, tokenised once and buckete
 length, and reads the loss back only every 100 steps (OptimizerSteps). Resumable like SE:
 checkpoints every `checkpoint_every` steps and on SIGTERM (modsent.checkpoint).
 Output: `adapter.safetensors` + `adapter_config.json` (adapters' format, safetensors,
-never a pickle) and `cla_config.json` (seconds, steps, pairs, parameters, settings).
+never a pickle) and `record.json` (seconds, steps, pairs, parameters, settings).
 """
 
 from __future__ import annotations

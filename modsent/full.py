@@ -13,7 +13,7 @@ The mono views are multi-parallel (the same row id is the same pair in every lan
 so an epoch is one pass over the pairs whatever the number of languages (the paper's
 600K per epoch): each pair is drawn in one language (full_m) or one language per side
 (full_c), redrawn every epoch. The model keeps the base model's architecture (e.g. LaBSE's CLS pooling + dense).
-Output: a sentence-transformers directory (safetensors) + full_config.json.
+Output: a sentence-transformers directory (safetensors) + record.json (modsent/modules/files.py).
 Resumable like SE (modsent.checkpoint): every parameter, the optimizer and the RNGs every
 `checkpoint_every` steps, on SIGTERM and, for full_mc, at the end of its monolingual stage.
 """
@@ -21,7 +21,6 @@ Resumable like SE (modsent.checkpoint): every parameter, the optimizer and the R
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import time
@@ -35,6 +34,7 @@ from modsent.checkpoint import (
     CHECKPOINT_EVERY, CheckpointDir, TrainingCheckpoints, default_checkpoint_dir,
     fingerprint, stop_on_termination,
 )
+from modsent.modules.files import TRAINING_RECORD, write_json
 from modsent.training import (
     OptimizerSteps, PairTexts, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, mnrl_steps,
     pad_token_id, parse_training_arguments,
@@ -46,7 +46,6 @@ log = logging.getLogger("modsent.full")
 FULL_VARIANTS = ("full_en", "full_m", "full_c", "full_mc")
 MONO, CROSS = "monolingual", "cross-lingual"
 STAGES = {"full_en": (MONO,), "full_m": (MONO,), "full_c": (CROSS,), "full_mc": (MONO, CROSS)}
-RECORD = "full_config.json"
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,7 @@ def train_full_baseline(
     `mono` maps each language to its mono view (results/train/{lang}/mono.tsv); full_en
     uses the pivot's only. `start_from` (full_mc only) is a trained Full_m directory: the
     monolingual stage is then skipped. Returns the trained SentenceTransformer (eval mode);
-    the training record is `out_dir`/full_config.json. Resumable: checkpoints in
+    the training record is `out_dir`/record.json. Resumable: checkpoints in
     `checkpoint_dir` (default "<out_dir>.checkpoints"), removed once the model is written.
     """
     from sentence_transformers import SentenceTransformer
@@ -261,7 +260,7 @@ def train_full_baseline(
     }
     with atomic_output(out_dir) as tmp:
         model.save(str(tmp), safe_serialization=True)
-        (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        write_json(tmp / TRAINING_RECORD, record)
     checkpoints.remove()
     log.info("%s written to %s (%.1f s, %d steps)", variant, out_dir, record["seconds"], record["steps"])
     return model

@@ -2,8 +2,8 @@
 
 One row per stored module and language: its parameter count (read from the safetensors
 headers, nothing is loaded), its size as % of the base model, and the training time of
-the step that produced it (the "seconds" of the module directory's JSON record, e.g.
-la/la_config.json, se/se_config.json). The LA directory yields two rows, the embedding
+the step that produced it (the "seconds" of the module directory's record.json,
+modsent/modules/files.py). The LA directory yields two rows, the embedding
 layer and the language adapter, trained together in one step.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from pathlib import Path
 
+from modsent.modules.files import read_training_record
 from modsent.utils import atomic_output, setup_logging
 
 COLUMNS = ["step", "module", "lang", "parameters", "percent_of_base", "training_seconds", "path"]
@@ -37,11 +37,8 @@ def safetensors_parameters(path: Path) -> int:
 
 def training_seconds(module_dir: Path) -> float | None:
     """The "seconds" recorded by the job that trained this module directory, if any."""
-    for path in sorted(module_dir.glob("*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(record, dict) and "seconds" in record:
-            return float(record["seconds"])
-    return None
+    record = read_training_record(module_dir)
+    return float(record["seconds"]) if record and "seconds" in record else None
 
 
 def _require(path: Path) -> Path:

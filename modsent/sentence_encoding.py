@@ -15,13 +15,12 @@ a function of i and a run resumed from a checkpoint (modsent.checkpoint; SE, CLA
 alike) ends with the weights of an uninterrupted run.
 
 Output directory: lora.safetensors + lora_config.json (modsent/modules/lora.py format, module names
-relative to the bare encoder) and se_config.json (seconds, steps, pairs, pooling, ...).
+relative to the bare encoder), config.json (the pooling) and record.json (seconds, steps, pairs, ...).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from modsent.checkpoint import (
     fingerprint, stop_on_termination,
 )
 from modsent.modules.composition import build_encoder
+from modsent.modules.files import MODULE_CONFIG, TRAINING_RECORD, write_json
 from modsent.modules.lora import ALL_LINEAR, LoraConfig, add_lora, save_lora
 from modsent.training import (
     OptimizerSteps, PairTexts, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, mnrl_steps,
@@ -165,7 +165,8 @@ def train_sentence_encoder(
     }
     with atomic_output(out_dir) as tmp:
         save_lora(body, lora_config, tmp)
-        (tmp / "se_config.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+        write_json(tmp / MODULE_CONFIG, {"pooling": s.pooling})
+        write_json(tmp / TRAINING_RECORD, record)
     directory.remove()
     log.info("SE adapter written to %s (%.1f s, %.0f pairs/s, padding %.1f%%)", out_dir, seconds,
              n * s.epochs / max(seconds, 1e-9), 100 * record["padding_fraction"])

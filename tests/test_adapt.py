@@ -94,13 +94,14 @@ def test_only_embeddings_lora_and_head_train(inputs):
 
 def test_module_store_and_apply_match_the_trained_model(inputs, trained):
     assert sorted(p.name for p in trained.iterdir()) == [
-        "embeddings.safetensors", "la_config.json", "lora.safetensors", "lora_config.json", "mlm_head.safetensors"]
+        "config.json", "embeddings.safetensors", "lora.safetensors", "lora_config.json", "mlm_head.safetensors",
+        "record.json"]
     assert not trained.with_name("la.checkpoints").exists()  # removed once the module is written
     lora = load_file(str(trained / "lora.safetensors"))
     assert all(k.startswith("encoder.layer.") and ".attention.self." in k for k in lora)
-    la_config = json.loads((trained / "la_config.json").read_text())
-    assert la_config["steps"] == SMALL.steps and la_config["tokens_seen"] == SMALL.steps * 4 * 24
-    assert la_config["vocab_size"] == 120 and la_config["seconds"] > 0
+    la_config, la_record = (json.loads((trained / name).read_text()) for name in ("config.json", "record.json"))
+    assert la_record["steps"] == SMALL.steps and la_record["tokens_seen"] == SMALL.steps * 4 * 24
+    assert la_config["vocab_size"] == 120 and la_record["seconds"] > 0
 
     base = load_base_encoder(inputs["base"]).eval()
     applied = load_base_encoder(inputs["base"]).eval()
@@ -179,7 +180,7 @@ def test_sigterm_writes_a_checkpoint_and_the_rerun_ends_like_an_uninterrupted_ru
         resumed, uninterrupted = load_file(str(out / name)), load_file(str(reference / name))
         for key in uninterrupted:
             assert torch.allclose(resumed[key], uninterrupted[key], atol=1e-6), f"{name}:{key}"
-    assert json.loads((out / "la_config.json").read_text())["tokens_seen"] == 120 * 4 * 24
+    assert json.loads((out / "record.json").read_text())["tokens_seen"] == 120 * 4 * 24
 
 
 def test_mask_tokens_masks_a_fixed_count_of_non_special_positions():

@@ -167,9 +167,9 @@ def test_saved_adapter_reloads_to_identical_embeddings(tiny_encoder, tmp_path):
     out = tmp_path / "cla-jt"
     save_alignment_adapter(model, out, record)
     files = {p.name for p in out.iterdir()}
-    assert {"adapter.safetensors", "adapter_config.json", "cla_config.json"} <= files
+    assert {"adapter.safetensors", "adapter_config.json", "record.json"} <= files
     assert not any(name.endswith((".bin", ".pt", ".pth", ".pkl")) for name in files), files
-    saved = json.loads((out / "cla_config.json").read_text())
+    saved = json.loads((out / "record.json").read_text())
     assert saved["steps"] == record["steps"] and saved["seconds"] >= 0 and saved["pairs"]
 
     reloaded = _encoder(tiny_encoder)
@@ -253,8 +253,8 @@ def _write_store(base_model, store, lang, seed):
         body.embeddings.word_embeddings, "base_layer") else body.embeddings.word_embeddings.weight
     save_file({"weight": (weight + 0.1 * torch.randn(weight.shape, generator=generator)).detach().contiguous()},
               str(store / lang / "la" / "embeddings.safetensors"))
-    (store / lang / "la" / "la_config.json").write_text(json.dumps({"pad_token_id": tokenizer.pad_token_id}))
-    (store / lang / "se" / "se_config.json").write_text(json.dumps({"pooling": "mean"}))
+    (store / lang / "la" / "config.json").write_text(json.dumps({"pad_token_id": tokenizer.pad_token_id}))
+    (store / lang / "se" / "config.json").write_text(json.dumps({"pooling": "mean"}))
 
 
 def _write_views(train, lang, texts):
@@ -291,7 +291,7 @@ def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
                    "--partner-parallel", f"fr={train / 'fr' / 'parallel.tsv'}"] + settings)
     assert _digest(store / "en") == pivot_files, "CLA training wrote to the pivot's modules"
 
-    record = json.loads((store / "de" / "cla-allpair" / "cla_config.json").read_text())
+    record = json.loads((store / "de" / "cla-allpair" / "record.json").read_text())
     # batches are per partner language; every pair of both views trains
     assert record["partners"] == ["en", "fr"] and record["lang"] == "de"
     assert record["pairs"] == {"paraphrase": 8, "parallel": 8} and record["steps"] >= 4

@@ -228,14 +228,14 @@ def test_la_streams_its_sources_and_logs_its_epochs(la_inputs, tmp_path, caplog)
     caplog.set_level("INFO", logger="modsent")
     config = AdaptationConfig(steps=20, batch_size=4, seq_len=24, checkpoint_every=100)
     out = _la(la_inputs, tmp_path / "la", {"sources": la_inputs["sources"], "max_sentences": None}, config)
-    corpus = json.loads((out / "la_config.json").read_text())["corpus"]
+    corpus = json.loads((out / "record.json").read_text())["corpus"]
     assert 40 < corpus["lines"] < 400 and not corpus["complete"]  # into the second source, not to its end
     assert corpus["chunks"] == 80 and corpus["epochs"] == 1.0  # 20 steps x 4 sequences of 22 text tokens
     assert "epochs over it (reading stopped at the sequences the steps use)" in caplog.text
     # a line cap of its own: all of those lines, several epochs over them
     capped = _la(la_inputs, tmp_path / "capped", {"sources": la_inputs["sources"], "max_sentences": 12},
                  AdaptationConfig(steps=20, batch_size=4, seq_len=24, checkpoint_every=100))
-    corpus = json.loads((capped / "la_config.json").read_text())["corpus"]
+    corpus = json.loads((capped / "record.json").read_text())["corpus"]
     assert corpus["lines"] == 12 and corpus["complete"] and corpus["epochs"] > 1
     assert f"{corpus['epochs']:.2f} epochs over it (all the text given)" in caplog.text
 
@@ -273,8 +273,8 @@ def test_la_resumes_exactly_on_a_streamed_corpus(la_inputs, tmp_path, monkeypatc
     for name in ("embeddings.safetensors", "lora.safetensors", "mlm_head.safetensors"):
         a, b = load_file(str(resumed / name)), load_file(str(reference / name))
         assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in b), name
-    assert json.loads((resumed / "la_config.json").read_text())["corpus"] == \
-        json.loads((reference / "la_config.json").read_text())["corpus"]
+    assert json.loads((resumed / "record.json").read_text())["corpus"] == \
+        json.loads((reference / "record.json").read_text())["corpus"]
 
 
 def test_la_spec_has_its_own_cap_and_the_same_sources():

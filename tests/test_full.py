@@ -63,7 +63,7 @@ def test_cross_lingual_epoch_draws_each_side_language_independently():
 
 
 def _record(out):
-    return json.loads((out / "full_config.json").read_text())
+    return json.loads((out / "record.json").read_text())
 
 
 def test_a_language_with_its_own_source_keeps_its_rows_to_itself():

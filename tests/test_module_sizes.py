@@ -48,13 +48,14 @@ def store(tmp_path_factory, tiny_encoder):
     add_lora(body, config)
     for se_dir, seconds in [(store / "de" / "se", 60.0), (store / "base" / "se-de", 50.0)]:
         save_lora(body, config, se_dir)
-        (se_dir / "se_config.json").write_text(json.dumps({"seconds": seconds, "pooling": "mean"}))
+        (se_dir / "config.json").write_text(json.dumps({"pooling": "mean"}))
+        (se_dir / "record.json").write_text(json.dumps({"seconds": seconds}))
     cla = store / "de" / "cla-jt"
     cla.mkdir()
     save_file({"down.weight": torch.zeros(16, 32), "down.bias": torch.zeros(16), "up.weight": torch.zeros(32, 16)},
               str(cla / "adapter.safetensors"))
     (cla / "adapter_config.json").write_text("{}")
-    (cla / "cla_config.json").write_text(json.dumps({"seconds": 30.0, "steps": 4}))
+    (cla / "record.json").write_text(json.dumps({"seconds": 30.0, "steps": 4}))
     return store
 
 

@@ -1,7 +1,7 @@
 """SE adapter: additive on top of LA, only SE trains, MNRL learns, the store files, bad input.
 
 The language store of a test language is written by hand in the LA store format
-(tokenizer/, la/embeddings.safetensors, la/lora.* , la/la_config.json), so these tests
+(tokenizer/, la/embeddings.safetensors, la/lora.* , la/config.json), so these tests
 do not depend on training an LA.
 """
 
@@ -74,8 +74,8 @@ def write_language_store(base_model: Path, store: Path, lang: str, seed: int) ->
     for layer in add_lora(body, config).values():
         layer.lora_B.data = torch.randn(layer.lora_B.shape, generator=generator) * 0.2
     save_lora(body, config, la_dir)
-    la_record = {"seconds": 12.5, "steps": 10, "pad_token_id": tokenizer.pad_token_id}
-    (la_dir / "la_config.json").write_text(json.dumps(la_record), encoding="utf-8")
+    (la_dir / "config.json").write_text(json.dumps({"pad_token_id": tokenizer.pad_token_id}), encoding="utf-8")
+    (la_dir / "record.json").write_text(json.dumps({"seconds": 12.5, "steps": 10}), encoding="utf-8")
     return lang_dir
 
 
@@ -137,7 +137,7 @@ def test_training_changes_only_the_se_adapter_and_learns(tiny_encoder, store, tr
     assert lora_layers and all(m.lora_B.abs().sum() > 0 for m in lora_layers)
     assert mnrl(trained) < 0.7 * mnrl(la_only)
 
-    record = json.loads((out / "se_config.json").read_text())
+    record = json.loads((out / "record.json").read_text())
     assert record["pairs"] == len(rows) and record["hard_negatives"] == len(rows)
     assert record["steps"] == 8 * 3 and record["seconds"] > 0 and record["pooling"] == "mean"
 
@@ -156,7 +156,7 @@ def test_cli_trains_without_language_adapter(tiny_encoder, tmp_path):
     data = write_view(tmp_path / "mono.tsv", paraphrase_rows(with_negatives=False))
     main(["--base-model", str(tiny_encoder), "--data", str(data), "--out", str(tmp_path / "se-de"),
           "--settings", json.dumps({"r": 2, "alpha": 4, "batch_size": 16, "max_seq_length": 16}), "--device", "cpu"])
-    record = json.loads((tmp_path / "se-de" / "se_config.json").read_text())
+    record = json.loads((tmp_path / "se-de" / "record.json").read_text())
     assert record["language_dir"] is None and record["hard_negatives"] == 0 and record["steps"] == 2
     assert LoraConfig.load(tmp_path / "se-de" / "lora_config.json").r == 2
 
@@ -229,9 +229,9 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
     assert resumed.keys() == reference.keys()
     for key in reference:
         assert torch.equal(resumed[key], reference[key]), key
-    record = json.loads((out / "se_config.json").read_text())
+    record = json.loads((out / "record.json").read_text())
     assert record["steps"] == 12 and record["padding_fraction"] == json.loads(
-        (tmp_path / "reference" / "se_config.json").read_text())["padding_fraction"]
+        (tmp_path / "reference" / "record.json").read_text())["padding_fraction"]
     shutil.rmtree(out)
 
 

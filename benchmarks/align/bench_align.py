@@ -123,7 +123,7 @@ def bench_se(model_dir: Path, pairs, shape, device, work: Path) -> tuple[dict, d
     write_examples(data, [Example(str(i), a, p) for i, (a, p) in enumerate(pairs)])
     train_sentence_encoder(str(model_dir), data, work / "se", device=device, settings=SentenceEncodingSettings(
         max_seq_length=shape["max_len"], batch_size=shape["se_batch"]))
-    ours = json.loads((work / "se" / "se_config.json").read_text())
+    ours = json.loads((work / "se" / "record.json").read_text())
 
     model = SentenceTransformer(str(model_dir), device="cpu")
     model.max_seq_length = shape["max_len"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from modsent.modules.files import TRAINING_RECORD, write_json
 from modsent.utils import atomic_output
 
 ADAPTER_NAME = "cla"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
-RECORD = "cla_config.json"
 
 
 def add_alignment_adapter(model) -> list:
@@ -52,4 +52,4 @@ def save_alignment_adapter(model, out_dir: str | Path, record: dict) -> None:
     """Write the model's CLA adapter (safetensors) and its training record to `out_dir`."""
     with atomic_output(out_dir) as tmp:
         model[0].auto_model.save_adapter(str(tmp), ADAPTER_NAME, use_safetensors=True)
-        (tmp / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        write_json(tmp / TRAINING_RECORD, record)

@@ -18,10 +18,10 @@ files rather than saved and reloaded as a full model (a plain reload drops adapt
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from modsent.languages import get_language
+from modsent.modules.files import read_module_config
 from modsent.modules.lora import merge_saved_lora
 from modsent.store import ModuleStore, Results
 from modsent.utils import pick_device
@@ -43,11 +43,8 @@ def _with_pooling(model, pooling: str):
 
 
 def recorded_pooling(se_dir: str | Path) -> str:
-    """The pooling an SE adapter was trained with (se_config.json)."""
-    path = Path(se_dir) / "se_config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{se_dir}: not an SE adapter directory (no se_config.json)")
-    return json.loads(path.read_text(encoding="utf-8"))["pooling"]
+    """The pooling an SE adapter was trained with (its config.json)."""
+    return read_module_config(se_dir, "an SE adapter")["pooling"]
 
 
 def build_encoder(

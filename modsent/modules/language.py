@@ -1,19 +1,20 @@
 """The language module format: a language's tokenizer, its embeddings and its LA LoRA.
 
 On disk (the store's `{lang}/tokenizer` and `{lang}/la`): `embeddings.safetensors`,
-`lora.safetensors` + `lora_config.json`, `mlm_head.safetensors` and `la_config.json`;
+`lora.safetensors` + `lora_config.json`, `mlm_head.safetensors`, `config.json` and `record.json`
+(modsent/modules/files.py);
 modsent/adapt.py trains it.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from modsent.modules.files import read_module_config
 from modsent.modules.lora import merge_saved_lora
 
 
@@ -49,10 +50,7 @@ def apply_language_adapter(model: nn.Module, la_dir: str | Path) -> None:
     """Give a bare encoder (BertModel / XLMRobertaModel, e.g. `SentenceTransformer[0].auto_model`)
     the language's trained embeddings and MERGE its LA LoRA into query/key/value (additive)."""
     la_dir = Path(la_dir)
-    config_path = la_dir / "la_config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"not a language-adaptation module (no la_config.json): {la_dir}")
-    la_config = json.loads(config_path.read_text(encoding="utf-8"))
+    la_config = read_module_config(la_dir, "a language-adaptation module")
     weight = load_file(str(la_dir / "embeddings.safetensors"))["weight"]
     set_word_embeddings(model, weight, la_config["pad_token_id"])
     merge_saved_lora(model, la_dir)
