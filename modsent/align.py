@@ -46,11 +46,11 @@ from modsent.checkpoint import (
     fingerprint, stop_on_termination,
 )
 from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
+from modsent.store import ModuleStore
 from modsent.training import (
     OptimizerSteps, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, pad_token_id,
     parse_training_arguments, tokenize_texts,
 )
-from modsent.store import ModuleStore
 from modsent.utils import lang_path_argument, pick_device, seed_everything
 
 log = logging.getLogger("modsent.align")
