@@ -18,6 +18,7 @@ include: "rules/specialize.smk"
 include: "rules/sentence_encoding.smk"
 include: "rules/align.smk"
 include: "rules/full.smk"
+include: "rules/fetch.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 

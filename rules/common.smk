@@ -11,6 +11,7 @@ from modsent.config import apply_nested_overrides, default_config_path, validate
 from modsent.corpus import language_adaptation_spec, monolingual_spec
 from modsent.store import Results
 from modsent.variants import get_variant
+from modsent.evaldata import clone_sources
 from modsent.evaluate import open_datasets, scoring_units
 from modsent.languages import get_language
 from modsent.tsv import VIEW_NAMES
@@ -298,6 +299,9 @@ def full_inputs(wildcards):
 # Opened at parse time: a missing data file fails here, before any job runs.
 EVAL_SPECS = config["evaluation"]["datasets"]
 EVAL_DATASETS = open_datasets(EVAL_SPECS, LANGS)
+# Sets published outside the hub as repositories (`clone_of`): rules/fetch.smk fetches a
+# missing clone; until then the plan takes its languages from the repository's facts.
+EVAL_CLONES = clone_sources(EVAL_SPECS)
 EVAL_UNITS = {
     name: {u.name: list(u.langs) for u in ds.units()} for name, ds in EVAL_DATASETS.items()
 }

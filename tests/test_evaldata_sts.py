@@ -75,17 +75,31 @@ def add_it_nl(sts17_dir):
     write(sts17_dir / "STS.input.extended.it-en.txt", "Un uomo siede.\tA man is sitting.\t4.8\nUn cane corre.\tA cat sleeps.\t0.4\n")
 
 
-@pytest.mark.parametrize("unpacked", [False, True])
-def test_sts17_hercig_kral_zip_or_folder_gives_app_c2_pairs(sts17_dir, tmp_path, unpacked):
+HK_REPOSITORY = "https://gitlab.com/tigi.cz/cross-lingual-sts"
+
+
+@pytest.mark.parametrize("layout", ["zip", "unpacked", "clone", "clone yet to fetch"])
+def test_sts17_hercig_kral_zip_or_folder_gives_app_c2_pairs(sts17_dir, tmp_path, layout):
     import zipfile
 
     add_it_nl(sts17_dir)
     hk = hercig_kral_zip(tmp_path / "hk" / "dataset.zip")
-    if unpacked:
+    spec = {"path": str(hk)}
+    if layout == "unpacked":
         zipfile.ZipFile(hk).extractall(tmp_path / "hk")
+        hk.unlink()
         hk = tmp_path / "hk"  # the folder holding dataset/
+        spec = {"path": str(hk)}
+    elif layout == "clone":  # gitlab.com/tigi.cz/cross-lingual-sts: dataset.zip at the clone's root
+        hk = tmp_path / "hk"
+        spec = {"path": str(hk), "clone_of": HK_REPOSITORY}
+    elif layout == "clone yet to fetch":
+        hk = tmp_path / "not-yet"
+        spec = {"path": str(hk), "clone_of": HK_REPOSITORY}
     langs = ["en", "de", "fr", "cs", "nl", "it", "tr", "ar"]
-    ds = get_dataset("sts17", {"path": str(sts17_dir), "hercig_kral": {"path": str(hk)}}, langs)
+    ds = get_dataset("sts17", {"path": str(sts17_dir), "hercig_kral": spec}, langs)
+    assert set(ds.local_files(["cs"])) >= ({str(hk / "dataset" / "STS.2017.input.track5.CS.first.txt")}
+                                           if layout == "unpacked" else {str(hk)})
     assert [u.name for u in ds.units()] == [
         "cs", "de", "en", "fr", "ar-en", "cs-de", "cs-en", "cs-fr", "cs-it", "cs-nl", "de-en", "de-fr",
         "de-it", "de-nl", "en-fr", "en-it", "en-nl", "en-tr", "fr-it", "fr-nl"]
@@ -93,13 +107,13 @@ def test_sts17_hercig_kral_zip_or_folder_gives_app_c2_pairs(sts17_dir, tmp_path,
     assert ds.directions(ds.unit("de-en")) == [("de", "en"), ("en", "de")]
     assert ds.directions(ds.unit("cs-en")) == [("cs", "en"), ("en", "cs")]
     assert ds.directions(ds.unit("de-nl")) == [("nl", "de")]  # combined: nl first (R&G), de second (H&K)
+    if layout == "clone yet to fetch":
+        return
     assert ds.load("de", "en").s1 == ["Ein Mann sitzt.", "Ein Hund rennt."]
     assert ds.load("de", "en").s2 == ["A man is sitting.", "A cat sleeps."]
     nl_cs = ds.load("nl", "cs")
     assert nl_cs.s1 == ["Een man zit.", "Een hond rent."] and nl_cs.s2 == ["Muž sedí na židli.", "Kočka spí."]
     np.testing.assert_allclose(ds.load("cs", "cs").scores, [4.8, 0.4])
-    assert set(ds.local_files(["cs"])) >= ({str(hk)} if not unpacked else
-                                            {str(hk / "dataset" / "STS.2017.input.track5.CS.first.txt")})
 
 
 def test_sts17_hercig_kral_counts_and_layout_are_checked(sts17_dir, tmp_path):

@@ -1,8 +1,12 @@
 """The paper config plans offline, and its scoring units are exactly App. C.2's sets.
 
-The hub sets are listed from the static facts (modsent/resources/eval_hub_sources.yaml);
-the sets published outside the hub are tiny clones, written here in the layouts of the
-repositories that publish them, at the paths workflow_config.yaml names."""
+The hub sets are listed from the static facts (modsent/resources/eval_hub_sources.yaml).
+The sets published outside the hub are clones (`clone_of`): in a bare checkout the plan
+takes their languages from the repositories' facts (modsent/resources/eval_clone_sources.yaml)
+and fetches them first; with the clones there (tiny ones written here in the layouts of
+the repositories at the commits the facts pin) it lists them from their files. Both plans
+must give the same units.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
-from workflow_helpers import REPO, dry_run_jobs, planned_jobs
+from workflow_helpers import REPO, dry_run_jobs
 
 SICK_HEADER = "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment\n"
 
@@ -25,26 +30,28 @@ def write(path: Path, text: str) -> None:
 
 def raw_clones(root: Path) -> None:
     """One row of each raw set, where the paper config expects its clone."""
-    # Hercig & Kral (2021): dataset.zip with dataset/STS.2017.{gs,input}.track5.*.txt
-    (root / "hercig-kral-sts17").mkdir(parents=True)
-    with zipfile.ZipFile(root / "hercig-kral-sts17" / "dataset.zip", "w") as z:
+    # gitlab.com/tigi.cz/cross-lingual-sts: dataset.zip at the root, holding
+    # dataset/STS.2017.{gs,input}.track5.*.txt
+    (root / "cross-lingual-sts").mkdir(parents=True)
+    with zipfile.ZipFile(root / "cross-lingual-sts" / "dataset.zip", "w") as z:
         z.writestr("dataset/STS.2017.gs.track5.first-second.txt", "4.8\n")
         for lang in ("EN", "CS", "DE", "FR"):
             for side in ("first", "second"):
                 z.writestr(f"dataset/STS.2017.input.track5.{lang}.{side}.txt", f"{lang} {side}.\n")
-    # kakaobrain/KorNLUDatasets: KorSTS/sts-{train,dev,test}.tsv
-    write(root / "KorNLUDatasets" / "KorSTS" / "sts-test.tsv",
+    # kakaobrain/kor-nlu-datasets at 469aced: KorSTS/sts-{train,dev,test}.tsv
+    write(root / "kor-nlu-datasets" / "KorSTS" / "sts-test.tsv",
           "genre\tfilename\tyear\tid\tscore\tsentence1\tsentence2\nmain-news\theadlines\t2015\t0001\t4.8\t가.\t나.\n")
-    # lksenel/Kardes-NLU: Data/<language name>/sts.<split>.<code>.csv
+    # lksenel/Kardes-NLU at 8cfef41: Data/<language name>/sts.<split>.<code>.csv
     for name, code in (("azeri", "az"), ("kazakh", "kk"), ("kyrgyz", "ky"), ("uyghur", "ug"), ("uzbek", "uz")):
         write(root / "Kardes-NLU" / "Data" / name / f"sts.test.{code}.csv",
               ",sentence1,sentence2,score,s1_translation,s2_translation\n0,A.,B.,4.8,x,y\n")
-    # OpenCENIA/Spanish-Sentence-Evaluation, sdadas/polish-sentence-evaluation, gijswijnholds/sick_nl
+    # OpenCENIA/Spanish-Sentence-Evaluation at 555ac95, sdadas/polish-sentence-evaluation at
+    # 4d1ce3a, gijswijnholds/sick_nl at 188b9cd
     write(root / "Spanish-Sentence-Evaluation" / "data" / "senteval" / "SICK" / "SICK_test.txt",
           SICK_HEADER + "1\ta\tb\t3.0\tNEUTRAL\n")
     write(root / "polish-sentence-evaluation" / "resources" / "downstream" / "SICK" / "SICK_test_annotated.txt",
           SICK_HEADER + "1\ta\tb\t3.0\tNEUTRAL\n")
-    write(root / "sick_nl" / "SICK_NL.txt",
+    write(root / "sick_nl" / "data" / "tasks" / "sick_nl" / "SICK_NL.txt",
           "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tSemEval_set\n1\ta\tb\t3.0\tTEST\n")
 
 
@@ -67,19 +74,27 @@ APP_C2 = {
 }
 
 
-def test_paper_config_plans_offline_with_app_c2_units(tmp_path):
-    raw_clones(tmp_path / "data" / "eval")
+CLONES = {"data/eval/cross-lingual-sts", "data/eval/kor-nlu-datasets", "data/eval/Kardes-NLU",
+          "data/eval/Spanish-Sentence-Evaluation", "data/eval/sick_nl", "data/eval/polish-sentence-evaluation"}
+
+
+@pytest.mark.parametrize("checkout", ["bare", "with clones"])
+def test_paper_config_plans_offline_with_app_c2_units(tmp_path, checkout):
+    if checkout == "with clones":
+        raw_clones(tmp_path / "data" / "eval")
     config = tmp_path / "workflow_config.yaml"
     shutil.copy(REPO / "workflow_config.yaml", config)
     datasets = yaml.safe_load(config.read_text())["evaluation"]["datasets"]
     assert "stsb_multi_mt" not in datasets and "PhilipMay/stsb_multi_mt" not in config.read_text()
 
     # HF_HUB_OFFLINE=1: nothing may reach the hub; how long it takes: benchmarks/plan
-    counts = planned_jobs(tmp_path, config)
-    assert counts["score_unit"] > 0
+    jobs = dry_run_jobs(tmp_path, config)
+    assert sum(rule == "score_unit" for rule, _ in jobs) > 0
+    fetched = {w["clone"] for rule, w in jobs if rule == "fetch_eval_clone"}
+    assert fetched == (CLONES if checkout == "bare" else set())
 
     units: dict[str, set[str]] = {}
-    for rule, wildcards in dry_run_jobs(tmp_path, config):
+    for rule, wildcards in jobs:
         if rule == "score_unit":
             units.setdefault(wildcards["dataset"], set()).add(wildcards["unit"])
     for dataset, expected in APP_C2.items():

@@ -1,9 +1,10 @@
 """How long `snakemake -n --configfile workflow_config.yaml` takes offline, and where it goes.
 
-Writes one-row clones of the raw evaluation sets in their published layouts (the same
-writer the paper-config test uses: tests/test_paper_eval_plan.py), then times, in one run:
-parsing alone (`--list-rules`), and the full dry run of the paper grid. HF_HUB_OFFLINE=1:
-nothing may reach the hub.
+Times, in one run, for a bare checkout (the raw evaluation sets not fetched: planned from
+the package's facts) and for one with one-row clones of them in their published layouts
+(the same writer the paper-config test uses: tests/test_paper_eval_plan.py): parsing alone
+(`--list-rules`), and the full dry run of the paper grid. HF_HUB_OFFLINE=1: nothing may
+reach the hub.
 
     .venv/bin/python benchmarks/plan/bench_plan.py --repeats 3
 """
@@ -39,22 +40,23 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=3)
     a = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        raw_clones(work / "data" / "eval")
-        config = work / "workflow_config.yaml"
-        shutil.copy(REPO / "workflow_config.yaml", config)
-        parse, plan, jobs = [], [], 0
-        for _ in range(a.repeats):
-            parse.append(timed(snakemake_command(work, config, "--list-rules"))[0])
-            seconds, out = timed(snakemake_command(work, config, "--dry-run", "--quiet", "rules"))
-            plan.append(seconds)
-            jobs = next(int(line.split()[1]) for line in out.splitlines() if line.startswith("total"))
-    print(f"paper grid: {jobs} jobs")
-    print(f"parse only (--list-rules): median {statistics.median(parse):.2f} s of {a.repeats}")
-    print(f"dry run:                   median {statistics.median(plan):.2f} s of {a.repeats} "
-          f"({1000 * statistics.median(plan) / jobs:.1f} ms a job)")
-
+    for checkout in ("bare", "with clones"):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            if checkout == "with clones":
+                raw_clones(work / "data" / "eval")
+            config = work / "workflow_config.yaml"
+            shutil.copy(REPO / "workflow_config.yaml", config)
+            parse, plan, jobs = [], [], 0
+            for _ in range(a.repeats):
+                parse.append(timed(snakemake_command(work, config, "--list-rules"))[0])
+                seconds, out = timed(snakemake_command(work, config, "--dry-run", "--quiet", "rules"))
+                plan.append(seconds)
+                jobs = next(int(line.split()[1]) for line in out.splitlines() if line.startswith("total"))
+        print(f"{checkout}: paper grid: {jobs} jobs")
+        print(f"  parse only (--list-rules): median {statistics.median(parse):.2f} s of {a.repeats}")
+        print(f"  dry run:                   median {statistics.median(plan):.2f} s of {a.repeats} "
+              f"({1000 * statistics.median(plan) / jobs:.1f} ms a job)")
 
 if __name__ == "__main__":
     main()

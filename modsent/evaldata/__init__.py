@@ -15,12 +15,12 @@ from typing import Sequence
 from modsent.evaldata.base import DataFormatError, DataSourceError, EvalDataset, Source, Unit
 from modsent.evaldata.belebele import Belebele
 from modsent.evaldata.bitext import Flores, Tatoeba
-from modsent.evaldata.readers import facts_of
+from modsent.evaldata.readers import clone_facts_of, facts_of
 from modsent.evaldata.sib import SIB
 from modsent.evaldata.sts import SICK, STR24, STS17, STSB, STSData
 from modsent.languages import get_language
 
-__all__ = ["DATASETS", "DataFormatError", "DataSourceError", "EvalDataset", "STSData", "Unit", "get_dataset"]
+__all__ = ["DATASETS", "clone_sources", "DataFormatError", "DataSourceError", "EvalDataset", "STSData", "Unit", "get_dataset"]
 
 DATASETS = {
     "sts17": STS17, "stsb": STSB, "stsb_multi_mt": STSB, "sick": SICK, "str24": STR24,
@@ -39,9 +39,13 @@ def get_dataset(name: str, spec: dict, languages: Sequence[str]) -> EvalDataset:
     unknown = set(spec) - {"format", "path", "split", "revision", "data_files", "languages"} - extra_keys
     if unknown:
         raise DataSourceError(f"{name}: unknown key(s) {sorted(unknown)} in its data source")
-    for sub in [spec] + ([spec["korsts"]] if spec.get("korsts") else []) \
-            + list((spec.get("translations") or {}).values()):
-        facts_of(Source.from_spec(sub))  # a hub id is a supported set, with the revision it needs
+    for key, sub_source in {name: source, **_sub_sources(spec, source.split)}.items():
+        # a clone is of a supported repository; a hub id is a supported set, with the revision
+        # it needs (Kardeş-NLU and Hercig & Kral are not on the hub: their readers say so)
+        if sub_source.is_raw:
+            clone_facts_of(sub_source)
+        elif key not in ("kardes", "hercig_kral"):
+            facts_of(sub_source)
     own = None
     if spec.get("languages") is not None:  # the set's own subset (STR24: App. C.2's six)
         own = {get_language(lang).code for lang in spec["languages"]}
@@ -52,15 +56,37 @@ def get_dataset(name: str, spec: dict, languages: Sequence[str]) -> EvalDataset:
     return dataset
 
 
+def _sub_sources(spec: dict, split: str) -> dict[str, Source]:
+    """The sources a dataset adds to its main one, by config key: korsts, kardes,
+    hercig_kral, translations.<lang> (SICK's)."""
+    subs = {key: spec[key] for key in ("korsts", "kardes", "hercig_kral") if spec.get(key)}
+    subs |= {f"translations.{lang}": sub for lang, sub in (spec.get("translations") or {}).items()}
+    return {key: Source.from_spec(sub, split) for key, sub in subs.items()}
+
+
+def clone_sources(specs: dict[str, dict]) -> dict[str, list[Source]]:
+    """Path -> the sources (one per split) of every configured clone (`clone_of`): what the
+    workflow fetches where the path is missing."""
+    clones: dict[str, list[Source]] = {}
+    for spec in specs.values():
+        for source in _sub_sources(spec, Source.from_spec(spec).split).values():
+            if source.clone_of is not None:
+                clones.setdefault(source.path, []).append(source)
+    for path, sources in clones.items():
+        if len({s.clone_of for s in sources}) > 1:
+            raise DataSourceError(f"{path} is named as a clone of several repositories: "
+                                  f"{sorted({s.clone_of for s in sources})}")
+    return clones
+
+
 def _open(name: str, spec: dict, source: Source, languages: Sequence[str]) -> EvalDataset:
+    subs = _sub_sources(spec, source.split)
     if name == "sts17":
-        hercig_kral = Source.from_spec(spec["hercig_kral"]) if spec.get("hercig_kral") else None
-        return STS17(name, source, languages, hercig_kral)
+        return STS17(name, source, languages, subs.get("hercig_kral"))
     if name in ("stsb", "stsb_multi_mt"):
-        subsources = {key: Source.from_spec(spec[key], source.split) for key in ("korsts", "kardes") if spec.get(key)}
-        return STSB(name, source, languages, **subsources)
+        return STSB(name, source, languages, korsts=subs.get("korsts"), kardes=subs.get("kardes"))
     if name == "sick":
-        translations = {lang: Source.from_spec(sub, source.split)
-                        for lang, sub in (spec.get("translations") or {}).items()}
+        translations = {key.removeprefix("translations."): sub for key, sub in subs.items()
+                        if key.startswith("translations.")}
         return SICK(name, source, languages, translations)
     return DATASETS[name](name, source, languages)

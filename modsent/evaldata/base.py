@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from modsent.languages import UnknownLanguageError, get_language
 from modsent.tsv import clean_text
@@ -38,19 +38,25 @@ class Source:
     # {split} (for a repository whose main branch holds only a loading script)
     revision: str | None = None
     data_files: str | None = None
+    # Raw only: the repository `path` is a clone of (resources/eval_clone_sources.yaml).
+    # Until the workflow has fetched it, its languages come from those facts.
+    clone_of: str | None = None
 
     def __post_init__(self):
         if self.format not in FORMATS:
             raise DataSourceError(f"{self.path}: unknown format {self.format!r}; use one of {FORMATS}")
         if self.split not in SPLITS:
             raise DataSourceError(f"{self.path}: unknown split {self.split!r}; use one of {SPLITS}")
+        if self.clone_of is not None and not self.is_raw:
+            raise DataSourceError(f"{self.path}: clone_of is for a raw source (a clone of the repository "
+                                  "that publishes the set), not a hub one")
 
     @classmethod
     def from_spec(cls, spec: dict, default_split: str = "test") -> Source:
         if "path" not in spec:
             raise DataSourceError(f"an evaluation data source needs a 'path': {spec!r}")
         return cls(spec.get("format", "raw"), str(spec["path"]), spec.get("split") or default_split,
-                   spec.get("revision"), spec.get("data_files"))
+                   spec.get("revision"), spec.get("data_files"), spec.get("clone_of"))
 
     def require_test_split(self, name: str, family: str) -> None:
         """For a set published with a test split only."""
@@ -60,6 +66,16 @@ class Source:
     @property
     def is_raw(self) -> bool:
         return self.format == "raw"
+
+    @property
+    def awaiting_fetch(self) -> bool:
+        """A clone the workflow has yet to fetch: planned from its repository's facts."""
+        return self.clone_of is not None and not Path(self.path).exists()
+
+    def tracked(self, files: Callable[[], list[Path]]) -> list[Path]:
+        """What jobs reading this source's `files()` depend on: a clone as a whole (the
+        fetch rule's output, the same before and after fetching), else the files."""
+        return [Path(self.path)] if self.clone_of is not None else files()
 
     @property
     def is_local(self) -> bool:

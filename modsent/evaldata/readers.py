@@ -126,16 +126,47 @@ def text(value, where: str, what: str = "text") -> str:
     return clean_text(value)
 
 
-# --------------------------------------------------------------------------- hub route
+# --------------------------------------------------------------------------- static facts
+def _resource_yaml(name: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(resources.files("modsent.resources").joinpath(name).read_text("utf-8"))
+
+
 @functools.cache
 def hub_facts() -> dict[str, dict]:
     """The supported hub sets' published configs etc. (resources/eval_hub_sources.yaml)."""
-    import yaml
-
-    text = resources.files("modsent.resources").joinpath("eval_hub_sources.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return _resource_yaml("eval_hub_sources.yaml")
 
 
+@functools.cache
+def clone_facts() -> dict[str, dict]:
+    """The supported repositories publishing sets outside the hub (resources/eval_clone_sources.yaml)."""
+    return _resource_yaml("eval_clone_sources.yaml")
+
+
+def clone_facts_of(source: Source) -> dict:
+    """The static facts of the repository a raw source is a clone of; {} without clone_of."""
+    if source.clone_of is None:
+        return {}
+    facts = clone_facts().get(source.clone_of)
+    if facts is None:
+        raise DataSourceError(
+            f"{source.path}: clone_of {source.clone_of!r} is not among the supported repositories "
+            f"({', '.join(sorted(clone_facts()))}); drop clone_of and fetch the files yourself, or add the "
+            "repository to modsent/resources/eval_clone_sources.yaml")
+    if source.split not in facts["files"]:
+        raise DataSourceError(f"{source.path}: {source.clone_of} publishes no {source.split} split "
+                              f"(it has {sorted(facts['files'])})")
+    return facts
+
+
+def clone_languages(source: Source) -> list[str]:
+    """The languages a clone yet to be fetched will give (facts `languages` of its split)."""
+    return list(clone_facts_of(source)["languages"][source.split])
+
+
+# --------------------------------------------------------------------------- hub route
 def facts_of(source: Source) -> dict:
     """The static facts of a hub id; {} for a local copy."""
     if source.is_local:

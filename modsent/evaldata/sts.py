@@ -38,7 +38,7 @@ from modsent.evaldata.base import (
     DataFormatError, DataSourceError, EvalDataset, FilePerLanguage, Source, Unit, language_codes,
 )
 from modsent.evaldata.readers import (
-    Row, facts_of, hub_configs, hub_language, load_hub, nonempty, number, read_delimited,
+    Row, clone_languages, facts_of, hub_configs, hub_language, load_hub, nonempty, number, read_delimited,
     nonempty_lines, read_table, text, unlabelled_configs,
 )
 from modsent.evaldata.uyghur import cyrillic_to_arabic
@@ -182,21 +182,28 @@ def _hk_name(lang: str, side: str) -> str:
 
 class HercigKral:
     """Hercig & Kral's dataset.zip as published (dataset/STS.2017.input.track5.<L>.<side>.txt
-    and dataset/STS.2017.gs.track5.first-second.txt), or the folder it unpacks to."""
+    and dataset/STS.2017.gs.track5.first-second.txt), a clone of the repository holding it
+    (gitlab.com/tigi.cz/cross-lingual-sts), or the folder the zip unpacks to."""
+
+    _ARCHIVE = "dataset.zip"
 
     def __init__(self, source: Source):
         if not source.is_raw:
             raise DataSourceError(f"{source.path}: Hercig & Kral's STS17 data is not on the hub; "
                                   "use format: raw with its dataset.zip or the folder it unpacks to")
         self.source = source
+        self.archive: Path | None = None
+        if source.awaiting_fetch:  # fetched by the workflow; its files are the published ones
+            return
         path = Path(source.path)
         if not path.exists():
             raise DataSourceError(f"not found: {path} (Hercig & Kral's dataset.zip, or the folder it unpacks to)")
-        self.zip = zipfile.is_zipfile(path) if path.is_file() else False
-        if self.zip:
+        if path.is_dir() and not (path / _HK_DIR).is_dir() and (path / self._ARCHIVE).is_file():
+            path = path / self._ARCHIVE  # a clone of the repository: the zip at its root
+        if path.is_file() and zipfile.is_zipfile(path):
+            self.archive = path
             with zipfile.ZipFile(path) as z:
                 members = set(z.namelist())
-            self._member = lambda name: f"{_HK_DIR}/{name}"
             missing = [n for n in self.names() if self._member(n) not in members]
         else:
             root = source.directory()
@@ -206,17 +213,22 @@ class HercigKral:
             raise DataSourceError(f"{source.path}: not Hercig & Kral's STS17 data; missing {missing}")
 
     @staticmethod
+    def _member(name: str) -> str:
+        return f"{_HK_DIR}/{name}"
+
+    @staticmethod
     def names() -> list[str]:
         return [_HK_GOLD] + [_hk_name(lang, side) for lang in _HK_LANGS for side in ("first", "second")]
 
     def files(self) -> list[Path]:
-        return [Path(self.source.path)] if self.zip else [self.root / n for n in self.names()]
+        return self.source.tracked(
+            lambda: [self.archive] if self.archive else [self.root / n for n in self.names()])
 
     def _lines(self, name: str) -> tuple[str, list[str]]:
-        if not self.zip:
+        if not self.archive:
             return str(self.root / name), nonempty_lines(self.root / name)
-        where = f"{self.source.path}!{self._member(name)}"
-        with zipfile.ZipFile(self.source.path) as z:
+        where = f"{self.archive}!{self._member(name)}"
+        with zipfile.ZipFile(self.archive) as z:
             text = z.read(self._member(name)).decode("utf-8-sig")
         return where, nonempty(split_lines(text), where)
 
@@ -427,7 +439,7 @@ class STSB(ParallelSTS):
         if not self._main:
             raise DataSourceError(f"{name}: no STS-B {source.split} files in {source.path}")
         if korsts is not None:
-            if korsts.is_raw:
+            if korsts.is_raw and not korsts.awaiting_fetch:
                 self._korsts_file()
             elif facts_of(korsts).get("not_row_parallel"):
                 raise DataSourceError(f"{name}: korsts {korsts.path}: {facts_of(korsts)['not_row_parallel']}")
@@ -439,7 +451,8 @@ class STSB(ParallelSTS):
             if "en" not in self._main:
                 raise DataSourceError(f"{name}: Kardeş-NLU rows pair with the English STS-B rows, "
                                       f"so English STS-B ({source.split}) is needed in {source.path}")
-            found = _kardes_files(kardes.directory(), kardes.split)
+            found = ({code: None for code in clone_languages(kardes)} if kardes.awaiting_fetch
+                     else _kardes_files(kardes.directory(), kardes.split))
             if not found:
                 raise DataSourceError(f"{name}: no Kardeş-NLU sts.{kardes.split}.<lang>.csv files in {kardes.path} "
                                       f"(nor in its Data/<{'|'.join(_KARDES_FOLDERS)}>/)")
@@ -470,11 +483,11 @@ class STSB(ParallelSTS):
     def _main_files(self, lang: str) -> list[Path]:
         return [self._main_file(lang)] if self.source.is_raw else self.source.hub_copy()
 
-    def _korsts_file(self) -> Path:
+    def _korsts_file(self) -> list[Path]:
         """sts-<split>.tsv in a KorSTS folder or a clone of kakaobrain/KorNLUDatasets."""
         name = f"sts-{self.korsts.split}.tsv"
         root = self.korsts.directory()
-        return root / "KorSTS" / name if (root / "KorSTS" / name).is_file() else self.korsts.file(name)
+        return [root / "KorSTS" / name if (root / "KorSTS" / name).is_file() else self.korsts.file(name)]
 
     def language_files(self, lang: str) -> list[Path]:
         origin = self._origin.get(lang)
@@ -483,9 +496,9 @@ class STSB(ParallelSTS):
         if origin == "main":
             own = self._main_files(lang)
         elif origin == "korsts":
-            own = [self._korsts_file()] if self.korsts.is_raw else self.korsts.hub_copy()
+            own = self.korsts.tracked(self._korsts_file) if self.korsts.is_raw else self.korsts.hub_copy()
         else:
-            own = [self._kardes_paths[lang]]
+            own = self.kardes.tracked(lambda: [self._kardes_paths[lang]])
         # rows are checked against the reference language (Kardeş-NLU: English)
         return own + self._main_files("en" if origin == "kardes" else self._reference_language())
 
@@ -527,7 +540,7 @@ class STSB(ParallelSTS):
     def _read_korsts(self):
         wanted = ["sentence1", "sentence2", "score"]
         if self.korsts.is_raw:
-            path = self._korsts_file()
+            path, = self._korsts_file()
             rows = read_table(path, delimiter="\t", quoted=False, wanted=wanted)
         else:
             rows = load_hub(self.korsts, None, self._KORSTS_SPLITS[self.korsts.split], wanted)
@@ -619,7 +632,9 @@ class SICK(ParallelSTS):
             lang = get_language(code).code
             self._sources.pop(lang, None)
             self._files.pop(lang, None)
-            if extra.is_raw:
+            if extra.awaiting_fetch:  # fetched by the workflow; its file is found then
+                self._sources[lang] = extra
+            elif extra.is_raw:
                 self._add_raw(lang, extra)
             else:
                 self._sources[lang] = extra
@@ -666,7 +681,8 @@ class SICK(ParallelSTS):
     def language_files(self, lang: str) -> list[Path]:
         if lang not in self._sources:
             return []
-        return [self._files[lang][0]] if lang in self._files else self._sources[lang].hub_copy()
+        source = self._sources[lang]
+        return source.tracked(lambda: [self._files[lang][0]]) if source.is_raw else source.hub_copy()
 
     def read_language(self, lang: str):
         source = self._sources[lang]
