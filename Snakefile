@@ -3,9 +3,17 @@
 # Run the paper's LaBSE setup:        snakemake --configfile workflow_config.yaml --profile profiles/slurm
 from snakemake.utils import min_version
 
-from modsent.config import check_rule_overrides
+from modsent.config import check_rule_overrides, default_config_path
 
 min_version("9.0")
+
+
+# Without --configfile: the embedded offline default (tiny models, tiny shipped data). A
+# given config file is the whole config, never merged onto the default, whose tiny data
+# would fill the keys it lacks. --config values apply on top of either.
+if not workflow.overwrite_configfiles:
+
+    configfile: default_config_path()
 
 
 report: "report/workflow.rst"

@@ -4,10 +4,7 @@ import os
 import re
 import shlex
 
-import yaml
-from snakemake.utils import update_config
-
-from modsent.config import apply_nested_overrides, default_config_path, validate_config
+from modsent.config import apply_nested_overrides, validate_config
 from modsent.corpus import language_adaptation_spec, monolingual_spec
 from modsent.store import Results
 from modsent.variants import get_variant
@@ -17,14 +14,7 @@ from modsent.languages import get_language
 from modsent.tsv import VIEW_NAMES
 from modsent.training_views import provided_sources
 
-# Without --configfile, run the embedded offline default (tiny models, tiny shipped data);
-# --config values apply on top of it, as they would on top of a config file.
-if not workflow.overwrite_configfiles:
-    with open(default_config_path(), encoding="utf-8") as _f:
-        _default = yaml.safe_load(_f)
-    update_config(_default, config)
-    config.clear()
-    config.update(_default)
+# The config is the Snakefile's `configfile:` (the embedded default) or the --configfile.
 # Snakemake hands nested --config values over as strings ('language_adaptation={steps: 5}'):
 # parsed as YAML, as in a config file, they keep their types.
 apply_nested_overrides(config, workflow.config_settings.config_args)

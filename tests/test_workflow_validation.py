@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-from workflow_helpers import REPO, dry_run_jobs, run_snakemake, write_config
+from workflow_helpers import REPO, absolute_paths, default_config, dry_run_jobs, run_snakemake, snakemake_env, write_config
 
 TINY = REPO / "modsent" / "resources" / "tiny"
 ENCODER = "results/models/tiny-encoder"
@@ -30,6 +33,25 @@ def test_nested_config_override_keeps_numbers(tmp_path):
                          "results/modules/fr/la", "--config", "language_adaptation={steps: 5, batch_size: 4}")
     assert '"steps": 5' in proc.stdout and '"batch_size": 4' in proc.stdout  # numbers, not strings
     assert '"seq_len": 32' in proc.stdout  # the rest of the section is the config file's
+
+
+def test_a_config_file_is_the_whole_config_never_merged_onto_the_default(tmp_path):
+    evaluation = absolute_paths(default_config()["evaluation"])
+    evaluation["datasets"] = {"sts17": evaluation["datasets"]["sts17"]}
+    config = write_config(tmp_path, evaluation=evaluation)
+    datasets = {w["dataset"] for rule, w in dry_run_jobs(tmp_path, config) if rule == "eval_texts"}
+    assert datasets == {"sts17"}  # merged onto the default, its other tiny sets would be planned
+
+
+def test_without_a_config_file_the_embedded_default_runs_with_config_on_top(tmp_path):
+    (tmp_path / "modsent").symlink_to(REPO / "modsent")  # the default's relative data paths
+    cmd = [str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(tmp_path), "--cores", "1", "--dry-run", "--printshellcmds", "--forceall",
+           "results/modules/fr/la", "--config", "language_adaptation={steps: 5}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '"steps": 5' in proc.stdout
+    assert f'"seq_len": {default_config()["language_adaptation"]["seq_len"]}' in proc.stdout
 
 
 def test_a_language_nllb_lacks_is_planned_from_its_provided_translations(tmp_path):

@@ -19,21 +19,21 @@ def default_config() -> dict:
     return yaml.safe_load((REPO / RESOURCES / "default_config.yaml").read_text())
 
 
-def _absolute(value):
+def absolute_paths(value):
     if isinstance(value, str) and value.startswith(RESOURCES + "/"):
         return str(REPO / value)
     if isinstance(value, dict):
-        return {k: _absolute(v) for k, v in value.items()}
+        return {k: absolute_paths(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_absolute(v) for v in value]
+        return [absolute_paths(v) for v in value]
     return value
 
 
 def write_config(workdir: Path, name: str = "config.yaml", **overrides) -> Path:
     """The default config with shipped-data paths made absolute and top-level keys replaced."""
-    config = _absolute(copy.deepcopy(default_config()))
+    config = absolute_paths(copy.deepcopy(default_config()))
     config.setdefault("tiny_models", {})["corpus"] = str(REPO / RESOURCES / "tiny" / "multilingual.txt")
-    config.update(_absolute(copy.deepcopy(overrides)))
+    config.update(absolute_paths(copy.deepcopy(overrides)))
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / name
     path.write_text(yaml.safe_dump(config, sort_keys=False))
