@@ -8,7 +8,7 @@ import csv
 import json
 from pathlib import Path
 
-from modsent.evaluate import SCORE_COLUMNS
+from modsent.evaluation.scoring import SCORE_COLUMNS
 from modsent.utils import atomic_output
 
 SKIPPED_COLUMNS = ("dataset", "item", "reason")

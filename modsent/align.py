@@ -33,6 +33,7 @@ never a pickle) and `record.json` (seconds, steps, pairs, parameters, settings).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -46,7 +47,6 @@ from modsent.checkpoint import (
     fingerprint, stop_on_termination,
 )
 from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
-from modsent.store import ModuleStore
 from modsent.training import (
     OptimizerSteps, TrainingSettings, length_bucketed_batches, linear_warmup_schedule, pad_token_id,
     parse_training_arguments, tokenize_texts,
@@ -319,7 +319,7 @@ def train_alignment_adapter(
     out_dir: str | Path,
     *,
     base_model: str,
-    store: str | Path = ModuleStore().root,
+    encoders: Mapping[str, Mapping[str, str | Path]],
     cross: str | Path | None = None,
     parallel: str | Path | None = None,
     pivot: str = "en",
@@ -329,15 +329,17 @@ def train_alignment_adapter(
     checkpoint_dir: str | Path | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> dict:
-    """Train language `lang`'s CLA adapter of `kind` from the module store; write it to `out_dir`.
+    """Train language `lang`'s CLA adapter of `kind`; write it to `out_dir`.
 
-    `cross` / `parallel` are the language's views (results/train/{lang}/cross.tsv,
-    parallel.tsv); the all-pair kinds also need `partner_parallel` (other non-pivot language ->
-    its parallel view), whose encoders come from the store too. Returns the record.
+    `encoders`: language -> the modules (role -> directory) of the encoders it trains with:
+    `lang`'s own, the frozen pivot's and each all-pair partner's, as
+    ModuleStore.alignment_encoders lists them. `cross` / `parallel` are the language's views
+    (results/train/{lang}/cross.tsv, parallel.tsv); the all-pair kinds also need
+    `partner_parallel` (other non-pivot language -> its parallel view). Returns the record.
     Resumable: checkpoints in `checkpoint_dir` (default "<out_dir>.checkpoints"), removed
     once the adapter is written.
     """
-    from modsent.modules.composition import build_encoder, compose_encoder
+    from modsent.modules.composition import build_encoder
     from modsent.languages import get_language
 
     lang, pivot = get_language(lang).code, get_language(pivot).code
@@ -357,24 +359,22 @@ def train_alignment_adapter(
         if not Path(path).is_file():
             raise FileNotFoundError(f"training view {path} does not exist")
 
+    encoders = {get_language(k).code: dict(v) for k, v in encoders.items()}
+    lacking = [other for other in (lang, pivot, *partner_parallel) if other not in encoders]
+    if lacking:
+        raise ValueError(f"no encoder modules given for {lacking}: CLA {kind!r} of {lang!r} trains with "
+                         f"the encoders of {[lang, pivot, *partner_parallel]}")
+
     data = {task: _read_pairs(Path(views[task]), task) for task in tasks}
     translations = {}
     for partner, path in partner_parallel.items():
         translations[partner] = dict(_read_pairs(path, PARALLEL))
     device = pick_device(device)
-    common = dict(base_model=base_model, store=store, pivot=pivot, device="cpu")
-    if kind == "c-jt":  # Mod_c-jt: X's tokenizer, embeddings and LA, no SE
-        language_dir = Path(ModuleStore(str(store)).language_dir(lang))
-        if not language_dir.is_dir():
-            raise FileNotFoundError(f"language module directory {language_dir} does not exist")
-        model = build_encoder(base_model, language_dir=language_dir, device="cpu")
-    else:
-        model = compose_encoder("mod_m", lang, **common)
-    pivot_encoder = compose_encoder("mod_m", pivot, **common)
-    partners = {p: compose_encoder("mod_m", p, **common) for p in translations}
+    model = build_encoder(base_model, encoders[lang], device="cpu")
+    pivot_encoder = build_encoder(base_model, encoders[pivot], device="cpu")
+    partners = {p: build_encoder(base_model, encoders[p], device="cpu") for p in translations}
 
-    modules = {path: path for partner in [lang, pivot, *translations]
-               for path in ModuleStore(str(store)).variant_modules("mod_m", partner, pivot).values()}
+    modules = {str(path): path for other in [lang, pivot, *translations] for path in encoders[other].values()}
     checkpoints = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         {"kind": kind, "lang": lang, "pivot": pivot, **asdict(settings)},
         {"base_model": base_model, **views, **{f"partner:{k}": v for k, v in partner_parallel.items()}, **modules}),
@@ -397,7 +397,9 @@ def main(argv=None) -> None:
     p.add_argument("--kind", required=True, choices=ALIGNMENT_KINDS)
     p.add_argument("--out", required=True)
     p.add_argument("--base-model", required=True, help="hub id or local sentence-transformers directory")
-    p.add_argument("--store", default=ModuleStore().root, help="the module store")
+    p.add_argument("--encoders", required=True, type=json.loads,
+                   help='JSON: language -> role -> module directory, e.g. {"de": {"tokenizer": ..., "la": ..., '
+                        '"se": ...}, "en": {...}} (LANG, the pivot and each all-pair partner)')
     p.add_argument("--cross", help="TSV view: pivot sentence, its paraphrase in LANG")
     p.add_argument("--parallel", help="TSV view: pivot sentence, its translation in LANG")
     p.add_argument("--pivot", default="en")
@@ -406,7 +408,7 @@ def main(argv=None) -> None:
     a, settings = parse_training_arguments(p, argv, AlignmentSettings)
     with stop_on_termination():
         train_alignment_adapter(
-            a.lang, a.kind, a.out, base_model=a.base_model, store=a.store, cross=a.cross, parallel=a.parallel,
+            a.lang, a.kind, a.out, base_model=a.base_model, encoders=a.encoders, cross=a.cross, parallel=a.parallel,
             pivot=a.pivot, partner_parallel=dict(a.partner_parallel), settings=settings, device=a.device,
             checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every,
         )

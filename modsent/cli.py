@@ -17,18 +17,9 @@ from pathlib import Path
 
 from modsent.aggregate import aggregate_scores, write_skipped
 from modsent.config import ConfigError, load_config
-from modsent.evaluate import (
-    embed_cached,
-    embeddings_path,
-    every_language,
-    model_fingerprint,
-    open_dataset,
-    open_datasets,
-    score_variants,
-    scoring_units,
-    write_score_rows,
-    write_texts,
-)
+from modsent.evaluation.embeddings import embed_cached, embeddings_path, model_fingerprint
+from modsent.evaluation.scoring import score_variants, scoring_units, write_score_rows
+from modsent.evaluation.texts import every_language, open_dataset, open_datasets, write_texts
 from modsent.tables import render_tables
 from modsent.utils import pick_device, setup_logging
 
@@ -66,8 +57,10 @@ def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str |
             if embed_cached(encoder, texts_dir / f"{lang}.txt", embeddings_path(emb_root, lang, variant), model_key,
                             batch_size=config["evaluation"]["batch_size"]):
                 log.info("encoded %s %s", dataset_name, lang)
+        texts = {lang: texts_dir / f"{lang}.txt" for lang in dataset.languages()}
+        embeddings = {lang: emb_root / lang for lang in dataset.languages()}
         for unit in scoring_units(dataset):
-            rows = score_variants(dataset, unit, [variant], texts_dir, [emb_root],
+            rows = score_variants(dataset, unit, [variant], texts, embeddings,
                                   pivot=config["pivot"], seed=config["seed"])
             path = out_dir / "scores" / variant / dataset_name / f"{unit}.csv"
             write_score_rows(rows, path)

@@ -5,7 +5,7 @@ is frozen; a LoRA (q, k, v, intermediate and output dense: adapters' "all linear
 is added and is the only thing that trains, so SE acts additively on top of LA (at
 initialisation, B = 0, the encoder is exactly the LA-only encoder). Loss: Multiple
 Negatives Ranking Loss with in-batch negatives plus the hard negatives the data has.
-Without `language_dir` the SE trains on the base model itself (Mod_m w/o LA).
+Without a language module the SE trains on the base model itself (Mod_m w/o LA).
 
 The loop is lean on purpose: texts are tokenised once into flat arrays, batches are
 bucketed by length (padding waste), every text of a batch goes through one forward,
@@ -25,6 +25,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def train_sentence_encoder(
     data_path: str | Path,
     out_dir: str | Path,
     *,
-    language_dir: str | Path | None = None,
+    language_module: Mapping[str, str | Path] | None = None,
     settings: SentenceEncodingSettings = SentenceEncodingSettings(),
     device: str = "auto",
     checkpoint_dir: str | Path | None = None,
@@ -84,8 +85,9 @@ def train_sentence_encoder(
 ):
     """Train an SE LoRA on (anchor, positive[, negative]) rows of `data_path`; write it to `out_dir`.
 
-    Returns the trained encoder (LoRA still unmerged, eval mode). `language_dir` is
-    `modules/{lang}` (tokenizer/ and la/); None trains on the base model (w/o LA).
+    Returns the trained encoder (LoRA still unmerged, eval mode). `language_module` is the
+    language's {"tokenizer": dir, "la": dir} (ModuleStore.language_module); None trains on the
+    base model (w/o LA).
     Resumable (modsent.checkpoint): checkpoints in `checkpoint_dir` (default
     "<out_dir>.checkpoints") every `checkpoint_every` steps and on SIGTERM (then
     TrainingInterrupted); a later call with the same inputs and settings resumes there.
@@ -95,14 +97,13 @@ def train_sentence_encoder(
     from modsent.losses import MultipleNegativesRankingLoss
 
     s = settings
-    if language_dir is not None and not Path(language_dir).is_dir():
-        raise FileNotFoundError(f"language module directory {language_dir} does not exist")
     data_path = Path(data_path)
     rows = read_training_view(data_path, "SE training", min_rows=2)
 
     seed_everything(s.seed)
     device = pick_device(device)
-    model = build_encoder(base_model, language_dir=language_dir, pooling=s.pooling, device="cpu")
+    language_module = {role: Path(path) for role, path in (language_module or {}).items()}
+    model = build_encoder(base_model, language_module, pooling=s.pooling, device="cpu")
     body = model[0].auto_model
     for p in model.parameters():
         p.requires_grad_(False)
@@ -126,7 +127,7 @@ def train_sentence_encoder(
 
     directory = CheckpointDir(checkpoint_dir or default_checkpoint_dir(out_dir), fingerprint(
         s.to_dict(), {"base_model": base_model, "data": data_path,  # of the language's store, what SE reads
-                   **({m: Path(language_dir) / m for m in ("tokenizer", "la")} if language_dir else {})}),
+                   **language_module}),
         output=out_dir)
     checkpoints = TrainingCheckpoints(directory, {n: p for n, p in model.named_parameters() if p.requires_grad},
                                       optimizer, scheduler, every=checkpoint_every, total_steps=total_steps)
@@ -160,7 +161,7 @@ def train_sentence_encoder(
         "device": device,
         "padding_fraction": round(1 - real_tokens / max(1, padded_tokens), 4),
         "base_model": str(base_model),
-        "language_dir": None if language_dir is None else str(language_dir),
+        "language_module": {role: str(path) for role, path in language_module.items()} or None,
         "data": str(data_path),
     }
     with atomic_output(out_dir) as tmp:
@@ -178,10 +179,12 @@ def main(argv=None) -> None:
     p.add_argument("--base-model", required=True, help="hub id or local sentence-transformers directory")
     p.add_argument("--data", required=True, help="TSV view: id, anchor, positive, negative")
     p.add_argument("--out", required=True)
-    p.add_argument("--language-dir", help="modules/{lang} with tokenizer/ and la/; omit to train without LA")
+    p.add_argument("--tokenizer", help="the language's tokenizer (modules/{lang}/tokenizer); omit to train without LA")
+    p.add_argument("--la", help="the language's LA (modules/{lang}/la); with --tokenizer")
     a, settings = parse_training_arguments(p, argv, SentenceEncodingSettings)
     with stop_on_termination():
-        train_sentence_encoder(a.base_model, a.data, a.out, language_dir=a.language_dir, settings=settings,
+        language_module = {role: path for role, path in (("tokenizer", a.tokenizer), ("la", a.la)) if path}
+        train_sentence_encoder(a.base_model, a.data, a.out, language_module=language_module, settings=settings,
                                device=a.device, checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every)
 
 

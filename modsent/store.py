@@ -30,10 +30,6 @@ class ModuleStore:
 
     root: str = _join(DEFAULT_ROOT, "modules")
 
-    def language_dir(self, lang: str = "{lang}") -> str:
-        """A language's module folder: its tokenizer/ and la/ make its language encoder."""
-        return _join(self.root, lang)
-
     def tokenizer(self, lang: str = "{lang}") -> str:
         return _join(self.root, lang, "tokenizer")
 
@@ -59,6 +55,20 @@ class ModuleStore:
         return {role: getattr(self, kind)(*args) for role, (kind, args)
                 in get_variant(variant).module_roles(lang, pivot).items()}
 
+    def language_module(self, lang: str) -> dict[str, str]:
+        """The two parts of a language module: its tokenizer (with the FOCUS embeddings' vocabulary) and its LA."""
+        return {"tokenizer": self.tokenizer(lang), "la": self.la(lang)}
+
+    def alignment_encoders(self, lang: str, kind: str, pivot: str = "en",
+                           partners: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
+        """Language -> the modules of each encoder a CLA adapter of `kind` for `lang` trains
+        with: the language's own (LA + SE, as Mod_m; LA only for c-jt), the frozen pivot's,
+        and each all-pair partner's (Mod_m)."""
+        own = self.variant_modules("mod_m", lang, pivot)
+        if kind == "c-jt":
+            del own["se"]
+        return {lang: own, **{other: self.variant_modules("mod_m", other, pivot) for other in (pivot, *partners)}}
+
 
 @dataclass(frozen=True)
 class Results:
@@ -79,13 +89,19 @@ class Results:
         return self._at("full")
 
     def full(self, variant: str = "{variant}") -> str:
-        return self._at("full", variant)
+        return _join(self.full_dir, variant)
+
+    def encoder_modules(self, variant: str, lang: str, pivot: str = "en") -> dict[str, str]:
+        """Role -> directory of what the encoder of (variant, lang) is composed of."""
+        return encoder_modules(variant, lang, pivot, store=self.modules, full_dir=self.full_dir)
 
     def encoder_dirs(self, variant: str, lang: str, pivot: str = "en") -> list[str]:
         """The directories the encoder of (variant, lang) is built from."""
-        if get_variant(variant).full:
-            return [self.full(variant)]
-        return list(self.modules.variant_modules(variant, lang, pivot).values())
+        return list(self.encoder_modules(variant, lang, pivot).values())
+
+    def encoders(self, langs, variants, pivot: str = "en") -> dict[str, dict[str, dict[str, str]]]:
+        """Language -> variant -> the modules of its encoder: what an embedding job composes."""
+        return {lang: {v: self.encoder_modules(v, lang, pivot) for v in variants} for lang in langs}
 
     # -- models the workflow builds or converts
     @property
@@ -121,9 +137,6 @@ class Results:
         return self._at("corpus", f"{lang}.txt")
 
     # -- evaluation
-    def eval_texts_dir(self, dataset: str = "{dataset}") -> str:
-        return self._at("eval", "texts", dataset)
-
     def eval_texts(self, dataset: str = "{dataset}", lang: str = "{lang}") -> str:
         return self._at("eval", "texts", dataset, f"{lang}.txt")
 
@@ -144,6 +157,15 @@ class Results:
     def checkpoints(self, stage: str, *parts: str) -> str:
         """A long job's resumable state: outside its rule's outputs, so it survives a killed job."""
         return self._at("checkpoints", stage, *parts)
+
+
+def encoder_modules(variant: str, lang: str, pivot: str = "en", *, store: ModuleStore,
+                    full_dir: str) -> dict[str, str]:
+    """Role -> directory of what the encoder of (variant, lang) is composed of: the store's
+    modules, {"full": <full_dir>/<variant>} for a full baseline, nothing for the base model."""
+    if get_variant(variant).full:
+        return {"full": _join(str(full_dir), variant)}
+    return store.variant_modules(variant, lang, pivot)
 
 
 def modules_needed(variant: str, lang: str, pivot: str = "en") -> list[str]:

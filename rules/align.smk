@@ -1,6 +1,7 @@
 # Cross-lingual alignment: per non-pivot language a CLA adapter (ParBnConfig)
 # on top of its LA + SE (LA only for c-jt), aligned to the frozen pivot encoder. The
-# evaluation rules pull the CLA modules in through the store (modsent/store.py).
+# evaluation rules pull the CLA modules in through the store (modsent/store.py). A job gets
+# the module directories of every encoder it trains with (--encoders), exactly its inputs.
 
 
 rule train_alignment_adapter:
@@ -18,7 +19,7 @@ rule train_alignment_adapter:
         pivot=PIVOT,
         views=lambda wc: alignment_view_args(wc.lang, wc.kind),
         checkpoints=RESULTS.checkpoints("cla", "{lang}", "{kind}"),
-        store=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),  # {store}/{lang}/cla-{kind}
+        encoders=lambda wc: alignment_encoders_arg(wc.lang, wc.kind),
         settings=ALIGNMENT_ARGS,
     threads: 4
     resources:
@@ -27,7 +28,7 @@ rule train_alignment_adapter:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
-        " --store {params.store:q} --pivot {params.pivot:q} {params.views} {params.settings}"
+        " --encoders {params.encoders} --pivot {params.pivot:q} {params.views} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
         " --out {output:q} > {log:q} 2>&1"
 
@@ -54,7 +55,7 @@ rule train_alignment_adapter_allpair:
             f"--partner-parallel={other}={RESULTS.view(other, 'parallel')}" for other in allpair_partners(wc.lang)
         ),
         checkpoints=RESULTS.checkpoints("cla", "{lang}", "{kind}"),
-        store=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),  # {store}/{lang}/cla-{kind}
+        encoders=lambda wc: alignment_encoders_arg(wc.lang, wc.kind),
         settings=ALIGNMENT_ARGS,
     threads: 4
     resources:
@@ -63,6 +64,6 @@ rule train_alignment_adapter_allpair:
         "../envs/modsent.yaml"
     shell:
         "python -m modsent.align --lang {wildcards.lang} --kind {wildcards.kind} --base-model {params.base_model:q}"
-        " --store {params.store:q} --pivot {params.pivot:q} {params.views} {params.partners} {params.settings}"
+        " --encoders {params.encoders} --pivot {params.pivot:q} {params.views} {params.partners} {params.settings}"
         " --checkpoint-dir {params.checkpoints:q}"
         " --out {output:q} > {log:q} 2>&1"

@@ -9,7 +9,8 @@ from modsent.corpus import language_adaptation_spec, monolingual_spec
 from modsent.store import Results
 from modsent.variants import get_variant
 from modsent.evaldata import clone_sources
-from modsent.evaluate import open_datasets, scoring_units
+from modsent.evaluation.scoring import scoring_units
+from modsent.evaluation.texts import open_datasets
 from modsent.languages import get_language
 from modsent.tsv import VIEW_NAMES
 from modsent.training_views import provided_sources
@@ -206,9 +207,18 @@ def sentence_encoding_targets():
     return [RESULTS.table("modules.csv")]
 
 
-def encoder_modules(variants, langs):
-    """The module (or full model) directories the encoders of `variants` for `langs` are composed of."""
-    return sorted({p for variant in variants for lang in langs for p in RESULTS.encoder_dirs(variant, lang, PIVOT)})
+def embedding_encoders(variants, lang):
+    """Variant -> the modules (or full model) its encoder of `lang` is composed of."""
+    return RESULTS.encoders([lang], variants, PIVOT)[lang]
+
+
+def embedding_inputs(variants, lang):
+    """The directories an embedding job of `lang` reads: every module of its encoders."""
+    return sorted({path for modules in embedding_encoders(variants, lang).values() for path in modules.values()})
+
+
+def embedding_encoders_arg(variants, lang):
+    return shlex.quote(json.dumps(embedding_encoders(variants, lang), sort_keys=True))
 
 
 def configured_modules():
@@ -225,10 +235,15 @@ def configured_modules():
 ALIGNMENT_ARGS = training_options(config["alignment"])
 
 
-def alignment_modules(lang, kind):
-    """Store directories of the language being aligned: LA + SE (LA only for c-jt)."""
-    modules = MODULES.variant_modules("mod_m", lang, PIVOT)
-    return [path for role, path in modules.items() if kind != "c-jt" or role != "se"]
+def alignment_encoders(lang, kind):
+    """Language -> modules of every encoder the CLA of (lang, kind) trains with: its own (LA +
+    SE; LA only for c-jt), the pivot's and, all-pair, every other non-pivot language's."""
+    partners = tuple(allpair_partners(lang)) if kind.startswith("allpair") else ()
+    return MODULES.alignment_encoders(lang, kind, PIVOT, partners)
+
+
+def alignment_encoders_arg(lang, kind):
+    return shlex.quote(json.dumps(alignment_encoders(lang, kind), sort_keys=True))
 
 
 def alignment_views(lang, kind):
@@ -241,8 +256,7 @@ def alignment_views(lang, kind):
 def alignment_inputs(lang, kind):
     return {
         "base": model_input(config["base_model"], TINY_ENCODER),
-        "modules": alignment_modules(lang, kind),
-        "pivot": RESULTS.encoder_dirs("mod_m", PIVOT, PIVOT),
+        "modules": sorted({path for roles in alignment_encoders(lang, kind).values() for path in roles.values()}),
         **alignment_views(lang, kind),
     }
 
@@ -256,11 +270,9 @@ def allpair_partners(lang):
 
 
 def allpair_inputs(lang, kind):
-    partners = allpair_partners(lang)
     return {
         **alignment_inputs(lang, kind),
-        "partners": [p for other in partners for p in RESULTS.encoder_dirs("mod_m", other, PIVOT)],
-        "partner_views": [RESULTS.view(other, "parallel") for other in partners],
+        "partner_views": [RESULTS.view(other, "parallel") for other in allpair_partners(lang)],
     }
 
 
@@ -322,23 +334,29 @@ EMBEDDING_ROOTS = {kind: RESULTS.embeddings_root(kind) for kind in ("per_languag
 EMBED_THREADS = 4
 EMBED_RESOURCES = dict(mem_mb=8000, runtime=scaled_runtime(120), gpu=1)
 EMBED_ARGS = shlex.join([
-    "--pivot", PIVOT, "--device", config["device"],
+    "--device", config["device"],
     "--batch-size", str(config["evaluation"]["batch_size"]),
     "--max-seq-length", str(config["evaluation"]["max_seq_length"]),
 ])
 EMBED_COMMAND = (
-    f"python -m modsent.evaluate embed --texts-dir {RESULTS.eval_texts_dir('{wildcards.dataset}')}"
-    " --languages {params.languages} --variants {params.variants} --out-root {params.out_root:q}"
-    " --base-model {params.base_model:q} {params.settings} --threads {threads} > {log:q} 2>&1"
+    "python -m modsent.evaluate embed --lang {wildcards.lang} --texts {input.texts:q} --encoders {params.encoders}"
+    " --out {output:q} --base-model {params.base_model:q} {params.settings} --threads {threads} > {log:q} 2>&1"
 )
 
 
 SCORE_COMMAND = (
     "python -m modsent.evaluate score --dataset {wildcards.dataset} --spec {params.spec:q}"
-    " --languages {params.languages} --units {params.units} --variants {params.variants}"
-    f" --texts-dir {RESULTS.eval_texts_dir('{wildcards.dataset}')} --embedding-roots {{params.root:q}}"
+    " --units {params.units} --variants {params.variants} {params.paths}"
     " --pivot {params.pivot} --seed {params.seed} --out {output:q} > {log:q} 2>&1"
 )
+
+
+def score_paths_arg(dataset, langs, kind):
+    """--texts and --embeddings of a score job: each language's texts file and its folder of
+    the `kind` embedding cache, exactly the job's inputs."""
+    root = EMBEDDING_ROOTS[kind].format(dataset=dataset)
+    return shlex.join(["--texts", *(f"{lang}={RESULTS.eval_texts(dataset, lang)}" for lang in langs),
+                       "--embeddings", *(f"{lang}={os.path.join(root, lang)}" for lang in langs)])
 
 
 def score_files():

@@ -37,16 +37,14 @@ rule eval_texts:
 rule embed_per_language:
     input:
         texts=RESULTS.eval_texts(),
-        modules=lambda wc: encoder_modules(PER_LANGUAGE_VARIANTS, [wc.lang]),
+        modules=lambda wc: embedding_inputs(PER_LANGUAGE_VARIANTS, wc.lang),
         base=model_input(config["base_model"], TINY_ENCODER),
     output:
         directory(os.path.join(EMBEDDING_ROOTS["per_language"], "{lang}")),
     log:
         "logs/eval/embed/{dataset}/{lang}.log",
     params:
-        languages=lambda wc: wc.lang,
-        variants=",".join(PER_LANGUAGE_VARIANTS),
-        out_root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
+        encoders=lambda wc: embedding_encoders_arg(PER_LANGUAGE_VARIANTS, wc.lang),
         base_model=base_model_param,
         settings=EMBED_ARGS,
     threads: EMBED_THREADS
@@ -61,16 +59,14 @@ rule embed_per_language:
 rule embed_multilingual:
     input:
         texts=RESULTS.eval_texts(),
-        modules=lambda wc: encoder_modules(MULTILINGUAL_VARIANTS, [wc.lang]),
+        modules=lambda wc: embedding_inputs(MULTILINGUAL_VARIANTS, wc.lang),
         base=model_input(config["base_model"], TINY_ENCODER),
     output:
         directory(os.path.join(EMBEDDING_ROOTS["multilingual"], "{lang}")),
     log:
         "logs/eval/embed/{dataset}/multilingual/{lang}.log",
     params:
-        languages=lambda wc: wc.lang,
-        variants=",".join(MULTILINGUAL_VARIANTS),
-        out_root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
+        encoders=lambda wc: embedding_encoders_arg(MULTILINGUAL_VARIANTS, wc.lang),
         base_model=base_model_param,
         settings=EMBED_ARGS,
     threads: EMBED_THREADS
@@ -95,10 +91,9 @@ rule score_unit:
         "logs/eval/score/{dataset}/per_language/{unit}.log",
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
-        languages=lambda wc: ",".join(EVAL_UNITS[wc.dataset][wc.unit]),
         units=lambda wc: wc.unit,
         variants=",".join(PER_LANGUAGE_VARIANTS),
-        root=lambda wc: EMBEDDING_ROOTS["per_language"].format(dataset=wc.dataset),
+        paths=lambda wc: score_paths_arg(wc.dataset, EVAL_UNITS[wc.dataset][wc.unit], "per_language"),
         pivot=PIVOT,
         seed=config["seed"],
     threads: 1
@@ -121,10 +116,9 @@ rule score_multilingual:
         "logs/eval/score/{dataset}/multilingual.log",
     params:
         spec=lambda wc: json.dumps(EVAL_SPECS[wc.dataset], sort_keys=True),
-        languages=lambda wc: ",".join(EVAL_LANGS[wc.dataset]),
         units=lambda wc: " ".join(EVAL_UNITS[wc.dataset]),
         variants=",".join(MULTILINGUAL_VARIANTS),
-        root=lambda wc: EMBEDDING_ROOTS["multilingual"].format(dataset=wc.dataset),
+        paths=lambda wc: score_paths_arg(wc.dataset, EVAL_LANGS[wc.dataset], "multilingual"),
         pivot=PIVOT,
         seed=config["seed"],
     threads: 1

@@ -15,7 +15,6 @@ rule train_sentence_encoder:
         "logs/sentence_encoding/{lang}/se.log",
     params:
         base_model=base_model_param,
-        language_dir=lambda wc: MODULES.language_dir(wc.lang),
         checkpoints=RESULTS.checkpoints("se", "{lang}"),
         settings=SENTENCE_ENCODING_ARGS,
     threads: 4
@@ -24,7 +23,8 @@ rule train_sentence_encoder:
     conda:
         "../envs/modsent.yaml"
     shell:
-        "python -m modsent.sentence_encoding --base-model {params.base_model:q} --language-dir {params.language_dir:q}"
+        "python -m modsent.sentence_encoding --base-model {params.base_model:q}"
+        " --tokenizer {input.tokenizer:q} --la {input.la:q}"
         " --checkpoint-dir {params.checkpoints:q}"
         " --data {input.data:q} {params.settings} --out {output:q} > {log:q} 2>&1"
 

@@ -138,12 +138,12 @@ def test_load_language_encoder_uses_the_new_tokenizer(inputs, trained, tmp_path)
     AutoTokenizer.from_pretrained(str(inputs["tokenizer"])).save_pretrained(str(lang_dir / "tokenizer"))
     text = "die katze liest ein buch"
 
-    encoder = load_language_encoder(inputs["base"], lang_dir, device="cpu")
+    encoder = load_language_encoder(inputs["base"], lang_dir / "tokenizer", lang_dir / "la", device="cpu")
     expected_ids = AutoTokenizer.from_pretrained(str(lang_dir / "tokenizer"))(text)["input_ids"]
     assert encoder.preprocess([text])["input_ids"][0].tolist() == expected_ids
     assert encoder[0].tokenizer.vocab_size == 120
     first = encoder.encode([text, "ein hund"], convert_to_tensor=True)
-    again = load_language_encoder(inputs["base"], lang_dir, device="cpu").encode([text, "ein hund"], convert_to_tensor=True)
+    again = load_language_encoder(inputs["base"], lang_dir / "tokenizer", lang_dir / "la", device="cpu").encode([text, "ein hund"], convert_to_tensor=True)
     assert torch.equal(first, again)  # a saved language reloads to identical embeddings
     base = SentenceTransformer(str(inputs["base"]), device="cpu").encode([text, "ein hund"], convert_to_tensor=True)
     assert not torch.allclose(first, base, atol=1e-3)

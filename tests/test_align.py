@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from modsent.align import AlignmentSettings, train_alignment_adapter, train_cla
-
 from modsent.modules.alignment import add_alignment_adapter, apply_alignment_adapter, save_alignment_adapter
+from modsent.store import ModuleStore
 
 EN = ["the cat sits on the mat", "a dog runs in the park", "the child reads a book", "a man plays the guitar",
       "a woman cooks dinner", "the sun is shining today", "the cat reads a book", "a dog plays in the park"]
@@ -223,11 +223,11 @@ def test_bad_inputs_fail_before_training(tiny_encoder, tmp_path):
         AlignmentSettings(batch_size=1)
     missing = tmp_path / "nope.tsv"
     with pytest.raises(FileNotFoundError, match="nope.tsv"):
-        train_alignment_adapter("de", "pp", tmp_path / "out", base_model=str(tiny_encoder), cross=missing)
+        train_alignment_adapter("de", "pp", tmp_path / "out", base_model=str(tiny_encoder), encoders={}, cross=missing)
     with pytest.raises(ValueError, match="needs the parallel view"):
-        train_alignment_adapter("de", "jt", tmp_path / "out", base_model=str(tiny_encoder), cross=missing)
+        train_alignment_adapter("de", "jt", tmp_path / "out", base_model=str(tiny_encoder), encoders={}, cross=missing)
     with pytest.raises(ValueError, match="pivot"):
-        train_alignment_adapter("en", "pp", tmp_path / "out", base_model=str(tiny_encoder), cross=missing)
+        train_alignment_adapter("en", "pp", tmp_path / "out", base_model=str(tiny_encoder), encoders={}, cross=missing)
     with pytest.raises(FileNotFoundError, match="no adapter.safetensors"):
         apply_alignment_adapter(_encoder(tiny_encoder), tmp_path)
 
@@ -283,12 +283,16 @@ def test_cli_trains_from_the_module_store_and_composes(tiny_encoder, tmp_path):
     _write_views(train, "fr", FR)
     pivot_files = _digest(store / "en")
     settings = ["--settings", json.dumps({"batch_size": 4, "max_seq_length": 32, "seed": 1}), "--device", "cpu"]
-    common = ["--base-model", str(tiny_encoder), "--store", str(store), "--lang", "de",
+    common = ["--base-model", str(tiny_encoder), "--lang", "de",
               "--cross", str(train / "de" / "cross.tsv"), "--parallel", str(train / "de" / "parallel.tsv")]
-    main(common + ["--kind", "jt", "--out", str(store / "de" / "cla-jt")] + settings)
-    main(common + ["--kind", "c-jt", "--out", str(store / "de" / "cla-c-jt")] + settings)
+
+    def encoders(kind, partners=()):
+        return ["--encoders", json.dumps(ModuleStore(str(store)).alignment_encoders("de", kind, "en", partners))]
+
+    main(common + ["--kind", "jt", "--out", str(store / "de" / "cla-jt")] + encoders("jt") + settings)
+    main(common + ["--kind", "c-jt", "--out", str(store / "de" / "cla-c-jt")] + encoders("c-jt") + settings)
     main(common + ["--kind", "allpair", "--out", str(store / "de" / "cla-allpair"),
-                   "--partner-parallel", f"fr={train / 'fr' / 'parallel.tsv'}"] + settings)
+                   "--partner-parallel", f"fr={train / 'fr' / 'parallel.tsv'}"] + encoders("allpair", ("fr",)) + settings)
     assert _digest(store / "en") == pivot_files, "CLA training wrote to the pivot's modules"
 
     record = json.loads((store / "de" / "cla-allpair" / "record.json").read_text())
@@ -359,7 +363,8 @@ def test_an_interrupted_alignment_resumes_and_ends_like_an_uninterrupted_one(tin
     settings = AlignmentSettings(batch_size=2, learning_rate=1e-3, epochs=1, max_seq_length=32, seed=2)
 
     def train_jt(out, **checkpointing):
-        return train_alignment_adapter("de", "jt", out, base_model=str(tiny_encoder), store=store,
+        return train_alignment_adapter("de", "jt", out, base_model=str(tiny_encoder),
+                                       encoders=ModuleStore(str(store)).alignment_encoders("de", "jt", "en"),
                                        cross=train / "de" / "cross.tsv", parallel=train / "de" / "parallel.tsv",
                                        settings=settings, device="cpu", **checkpointing)
 

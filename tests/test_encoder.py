@@ -14,7 +14,7 @@ from test_sentence_encoding import FAST, paraphrase_rows, write_language_store, 
 
 from modsent.modules.composition import ModularEncoder, build_encoder, compose_encoder
 
-from modsent.store import modules_needed
+from modsent.store import ModuleStore, Results, modules_needed
 from modsent.variants import VARIANTS
 from modsent.sentence_encoding import train_sentence_encoder
 
@@ -39,7 +39,7 @@ def results(tmp_path_factory, tiny_encoder) -> dict:
     trained = {}
     for seed, lang in enumerate(["en", "de"]):
         write_language_store(tiny_encoder, store, lang, seed=seed)
-        trained[lang] = train_sentence_encoder(tiny_encoder, data, store / lang / "se", language_dir=store / lang,
+        trained[lang] = train_sentence_encoder(tiny_encoder, data, store / lang / "se", language_module=ModuleStore(str(store)).language_module(lang),
                                                settings=replace(FAST, epochs=2), device="cpu")
     trained["no_la"] = train_sentence_encoder(tiny_encoder, data, store / "base" / "se-de", settings=replace(FAST, epochs=2), device="cpu")
     model = compose_encoder("mod_m", "de", base_model=tiny_encoder, store=store, device="cpu")
@@ -104,10 +104,10 @@ def test_a_stored_language_reloads_to_identical_embeddings(results, tiny_encoder
 def test_each_variant_activates_its_modules(results, tiny_encoder):
     store = results["store"]
     mod_m = encode(compose(results, "mod_m", "de", tiny_encoder))
-    la_only = encode(build_encoder(tiny_encoder, language_dir=store / "de", device="cpu"))
+    la_only = encode(build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu"))
     mod_en = encode(compose(results, "mod_en", "de", tiny_encoder))
     np.testing.assert_allclose(
-        mod_en, encode(build_encoder(tiny_encoder, language_dir=store / "de", se_dir=store / "en" / "se")), atol=1e-6)
+        mod_en, encode(build_encoder(tiny_encoder, {**ModuleStore(str(store)).language_module("de"), "se": store / "en" / "se"})), atol=1e-6)
     mod_mc = encode(compose(results, "mod_mc_jt", "de", tiny_encoder))
     for a, b in [(mod_m, la_only), (mod_en, mod_m), (mod_mc, mod_m)]:
         assert not np.allclose(a, b, atol=1e-4)
@@ -124,7 +124,7 @@ def test_base_and_full_variants_load_whole_models(results, tiny_encoder):
     np.testing.assert_allclose(encode(compose(results, "base", "de", tiny_encoder)), encode(base), atol=1e-6)
     full = results["trained"]["de"]
     full_dir = results["root"] / "full" / "full_m"
-    build_encoder(tiny_encoder, language_dir=results["store"] / "de", device="cpu").save(str(full_dir))
+    build_encoder(tiny_encoder, ModuleStore(str(results["store"])).language_module("de"), device="cpu").save(str(full_dir))
     loaded = compose(results, "full_m", "de", tiny_encoder)
     assert not np.allclose(encode(loaded), encode(full), atol=1e-4)  # full_m is its own model, not Mod_m
     np.testing.assert_allclose(encode(loaded), encode(SentenceTransformer(str(full_dir), device="cpu")), atol=1e-6)
@@ -144,15 +144,17 @@ def test_modular_encoder_loads_only_the_languages_asked_for(results, tiny_encode
 def test_embed_job_encodes_once_per_distinct_encoder(results, tiny_encoder, tmp_path):
     """English is LA + SE in mod_m and mod_mc_jt, and the base model serves both languages:
     4 encoders for 6 (language, variant) caches, each equal to its own composition's output."""
-    from modsent.evaluate import embed_job, embeddings_path
+    from modsent.evaluation.embeddings import embed_job, embeddings_path
 
     texts = tmp_path / "texts"
     texts.mkdir()
     for lang in ("en", "de"):
         (texts / f"{lang}.txt").write_text("".join(t + "\n" for t in TEXTS))
     out = tmp_path / "embeddings"
-    composed = embed_job(texts, ["en", "de"], ["base", "mod_m", "mod_mc_jt"], out, base_model=str(tiny_encoder),
-                         store=results["store"], full_dir=results["root"] / "full", device="cpu")
+    langs = ["en", "de"]
+    composed = embed_job(Results(str(results["root"])).encoders(langs, ["base", "mod_m", "mod_mc_jt"]),
+                         {lang: texts / f"{lang}.txt" for lang in langs}, {lang: out / lang for lang in langs},
+                         base_model=str(tiny_encoder), device="cpu")
     assert composed == 4
     for lang in ("en", "de"):
         for variant in ("base", "mod_m", "mod_mc_jt"):

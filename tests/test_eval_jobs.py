@@ -4,6 +4,7 @@ to torch."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
@@ -32,13 +33,14 @@ def test_every_embedding_job_is_one_language_of_one_dataset_with_a_gpu_and_threa
     commands = [line for line in out.splitlines() if "modsent.evaluate embed" in line]
     assert len(commands) == 2 * 2 * len(LANGUAGES)
     for command in commands:
-        (languages,) = re.findall(r"--languages (\S+)", command)
+        (languages,) = re.findall(r"--lang (\S+)", command)
         assert languages in LANGUAGES, command  # one language a job
         assert re.search(r"--threads [12]\b", command), command  # the job's threads (capped by --cores 2)
 
 
 def test_the_embed_command_runs_torch_on_the_jobs_threads(tiny_encoder, tmp_path):
-    from modsent.evaluate import embeddings_path, main
+    from modsent.evaluate import main
+    from modsent.evaluation.embeddings import embeddings_path
 
     texts = tmp_path / "texts"
     texts.mkdir()
@@ -46,8 +48,8 @@ def test_the_embed_command_runs_torch_on_the_jobs_threads(tiny_encoder, tmp_path
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        main(["embed", "--texts-dir", str(texts), "--languages", "en", "--variants", "base",
-              "--out-root", str(tmp_path / "emb"), "--base-model", str(tiny_encoder), "--device", "cpu",
+        main(["embed", "--lang", "en", "--texts", str(texts / "en.txt"), "--encoders", json.dumps({"base": {}}),
+              "--out", str(tmp_path / "emb" / "en"), "--base-model", str(tiny_encoder), "--device", "cpu",
               "--threads", "1"])
         assert torch.get_num_threads() == 1
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from modsent.evaldata import DataFormatError, get_dataset
-from modsent.evaluate import texts_job
+from modsent.evaluation.texts import texts_job
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,7 +8,9 @@ import yaml
 
 from modsent.cli import evaluate_model, main as cli_main
 from modsent.config import ConfigError, load_config, validate_config
-from modsent.evaluate import EmbeddingLookup, embeddings_path, open_dataset, score_unit, scoring_units
+from modsent.evaluation.embeddings import EmbeddingLookup, embeddings_path
+from modsent.evaluation.scoring import score_unit, scoring_units
+from modsent.evaluation.texts import open_dataset
 from workflow_helpers import write_config
 
 
@@ -49,11 +51,17 @@ def test_one_embedding_file_per_dataset_and_language(evaluated, config_path):
         assert files == sorted(embeddings_path("", lang, "tiny") for lang in langs), name
 
 
+def flores_lookup(evaluated, variant):
+    langs = [p.stem for p in (evaluated / "texts" / "flores").glob("*.txt")]
+    return EmbeddingLookup({lang: evaluated / "texts" / "flores" / f"{lang}.txt" for lang in langs},
+                           {lang: evaluated / "embeddings" / "flores" / lang for lang in langs}, variant)
+
+
 def test_scoring_reads_only_the_cache(evaluated, config_path):
     """Scores recomputed from the cached embeddings equal the written ones (no encoder)."""
     config = load_config(config_path)
     ds = open_dataset("flores", config["evaluation"]["datasets"]["flores"], config["languages"])
-    lookup = EmbeddingLookup(evaluated / "texts" / "flores", [evaluated / "embeddings" / "flores"], "tiny")
+    lookup = flores_lookup(evaluated, "tiny")
     unit = scoring_units(ds)[0]
     scores = {s.metric: s.value for s in score_unit(ds, unit, lookup)}
     with open(evaluated / "scores" / "tiny" / "flores" / f"{unit}.csv", newline="") as f:
@@ -62,13 +70,13 @@ def test_scoring_reads_only_the_cache(evaluated, config_path):
 
 
 def test_lookup_rejects_a_text_not_in_the_cache(evaluated):
-    lookup = EmbeddingLookup(evaluated / "texts" / "flores", [evaluated / "embeddings" / "flores"], "tiny")
+    lookup = flores_lookup(evaluated, "tiny")
     with pytest.raises(KeyError, match="not in the en embedding cache"):
         lookup("en", ["a sentence nobody encoded"])
 
 
-def test_lookup_names_a_variant_without_embeddings(evaluated, tmp_path):
-    lookup = EmbeddingLookup(evaluated / "texts" / "flores", [tmp_path, evaluated / "embeddings" / "flores"], "other")
+def test_lookup_names_a_variant_without_embeddings(evaluated):
+    lookup = flores_lookup(evaluated, "other")
     with pytest.raises(FileNotFoundError, match="en embeddings of variant 'other'"):
         lookup("en", ["anything"])
 

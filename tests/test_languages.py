@@ -57,7 +57,7 @@ def test_languages_nllb_lacks_are_known_with_their_iso_codes():
 
 def test_a_language_nllb_lacks_is_evaluated_like_any_other(tmp_path):
     """Tatoeba has Latin: its texts are written for the configured la (no NLLB code needed)."""
-    from modsent.evaluate import open_dataset, texts_job
+    from modsent.evaluation.texts import open_dataset, texts_job
 
     tiny = REPO / "modsent" / "resources" / "tiny" / "eval" / "tatoeba"
     data = tmp_path / "tatoeba"

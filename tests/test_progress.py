@@ -17,14 +17,17 @@ def test_progress_gives_rate_and_time_left(monkeypatch):
 
 
 def test_an_embedding_job_logs_sentences_done_rate_and_eta(tiny_encoder, tmp_path, caplog):
-    from modsent.evaluate import embed_job
+    from modsent.evaluation.embeddings import embed_job
+    from modsent.store import Results
 
     texts = tmp_path / "texts"
     texts.mkdir()
     (texts / "en.txt").write_text("the cat sits\na dog runs\nthe sun\n", encoding="utf-8")
     (texts / "de.txt").write_text("die katze\nein hund\n", encoding="utf-8")
     caplog.set_level("INFO", logger="modsent")
-    embed_job(texts, ["en", "de"], ["base"], tmp_path / "out", base_model=str(tiny_encoder), device="cpu")
+    langs = ["en", "de"]
+    embed_job(Results().encoders(langs, ["base"]), {lang: texts / f"{lang}.txt" for lang in langs},
+              {lang: tmp_path / "out" / lang for lang in langs}, base_model=str(tiny_encoder), device="cpu")
     lines = [r.getMessage() for r in caplog.records if "embeddings for base" in r.getMessage()]
     assert re.search(r"; 3/5 sentences, [\d.]+ sentences/s, ETA \S+$", lines[0]), lines
     assert re.search(r"; 5/5 sentences, [\d.]+ sentences/s, ETA 0s$", lines[1]), lines

@@ -22,6 +22,7 @@ from modsent.modules.composition import build_encoder
 from modsent.modules.lora import ALL_LINEAR, LoraConfig, LoraLinear, add_lora, save_lora
 from modsent.losses import MultipleNegativesRankingLoss
 from modsent.sentence_encoding import SentenceEncodingSettings, main, train_sentence_encoder
+from modsent.store import ModuleStore
 from modsent.training import TokenizedTexts, length_bucketed_batches, tokenize_texts
 from modsent.tsv import Example, write_examples
 
@@ -101,14 +102,14 @@ def _plain_state(model) -> dict[str, torch.Tensor]:
 
 
 def test_se_at_initialisation_is_the_la_only_encoder(tiny_encoder, store):
-    la_only = build_encoder(tiny_encoder, language_dir=store / "de", device="cpu")
-    with_se = build_encoder(tiny_encoder, language_dir=store / "de", device="cpu")
+    la_only = build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu")
+    with_se = build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu")
     add_lora(with_se[0].auto_model, LoraConfig(targets=ALL_LINEAR))
     with_se.eval()
     la_emb = la_only.encode(_texts(), convert_to_tensor=True)
     np.testing.assert_allclose(with_se.encode(_texts(), convert_to_tensor=True), la_emb, atol=1e-6)
     # The LA is really in there: the same tokenizer and embeddings without the LA merge differ.
-    no_la = build_encoder(tiny_encoder, language_dir=store / "de", device="cpu")
+    no_la = build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu")
     body = no_la[0].auto_model
     state = load_file(str(store / "de" / "la" / "lora.safetensors"))
     scale = LoraConfig.load(store / "de" / "la" / "lora_config.json").scale
@@ -121,13 +122,13 @@ def test_se_at_initialisation_is_the_la_only_encoder(tiny_encoder, store):
 def test_training_changes_only_the_se_adapter_and_learns(tiny_encoder, store, triplets, tmp_path):
     rows = paraphrase_rows(with_negatives=True)
     columns = [[r[k] for r in rows] for k in range(3)]
-    la_only = build_encoder(tiny_encoder, language_dir=store / "de", device="cpu")
+    la_only = build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu")
 
     def mnrl(model):  # the training objective over all rows at once
         return MultipleNegativesRankingLoss()(*(model.encode(c, convert_to_tensor=True) for c in columns)).item()
 
     out = tmp_path / "se"
-    trained = train_sentence_encoder(tiny_encoder, triplets, out, language_dir=store / "de", settings=replace(FAST, epochs=8), device="cpu")
+    trained = train_sentence_encoder(tiny_encoder, triplets, out, language_module=ModuleStore(str(store)).language_module("de"), settings=replace(FAST, epochs=8), device="cpu")
 
     frozen, after = _plain_state(la_only), _plain_state(trained)
     assert frozen.keys() == after.keys()
@@ -143,7 +144,7 @@ def test_training_changes_only_the_se_adapter_and_learns(tiny_encoder, store, tr
 
 
 def test_se_lora_covers_all_linear_layers_but_the_attention_output(tiny_encoder, store, triplets, tmp_path):
-    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", language_dir=store / "de", settings=FAST, device="cpu")
+    train_sentence_encoder(tiny_encoder, triplets, tmp_path / "se", language_module=ModuleStore(str(store)).language_module("de"), settings=FAST, device="cpu")
     state = load_file(str(tmp_path / "se" / "lora.safetensors"))
     modules = {k.rsplit(".", 1)[0] for k in state}
     expected = {f"encoder.layer.{i}.{m}" for i in range(2) for m in (
@@ -157,7 +158,7 @@ def test_cli_trains_without_language_adapter(tiny_encoder, tmp_path):
     main(["--base-model", str(tiny_encoder), "--data", str(data), "--out", str(tmp_path / "se-de"),
           "--settings", json.dumps({"r": 2, "alpha": 4, "batch_size": 16, "max_seq_length": 16}), "--device", "cpu"])
     record = json.loads((tmp_path / "se-de" / "record.json").read_text())
-    assert record["language_dir"] is None and record["hard_negatives"] == 0 and record["steps"] == 2
+    assert record["language_module"] is None and record["hard_negatives"] == 0 and record["steps"] == 2
     assert LoraConfig.load(tmp_path / "se-de" / "lora_config.json").r == 2
 
 
@@ -192,7 +193,7 @@ def test_bad_input_fails_before_training(tiny_encoder, store, tmp_path):
         train_sentence_encoder(tiny_encoder, data, tmp_path / "b", settings=SentenceEncodingSettings(batch_size=1),
                                device="cpu")
     with pytest.raises(FileNotFoundError, match="xx"):
-        train_sentence_encoder(tiny_encoder, data, tmp_path / "c", language_dir=store / "xx", device="cpu")
+        train_sentence_encoder(tiny_encoder, data, tmp_path / "c", language_module=ModuleStore(str(store)).language_module("xx"), device="cpu")
     one = write_view(tmp_path / "one.tsv", paraphrase_rows(with_negatives=False)[:1])
     with pytest.raises(ValueError, match="one.tsv"):
         train_sentence_encoder(tiny_encoder, one, tmp_path / "d", device="cpu")
@@ -207,7 +208,7 @@ def test_an_interrupted_run_resumes_and_ends_like_an_uninterrupted_one(tiny_enco
     from modsent.checkpoint import TrainingInterrupted
 
     caplog.set_level("INFO", logger="modsent")
-    settings = dict(settings=replace(FAST, dropout=0.1, epochs=4), language_dir=store / "de", device="cpu",
+    settings = dict(settings=replace(FAST, dropout=0.1, epochs=4), language_module=ModuleStore(str(store)).language_module("de"), device="cpu",
                     checkpoint_every=every)
     # the output in the language's store, as in the workflow (results/modules/de/se)
     out, checkpoints = store / "de" / f"se-{how}", tmp_path / "checkpoints" / "se"

@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from modsent.aggregate import aggregate_scores, read_scores, write_skipped
-from modsent.evaluate import SCORE_COLUMNS
+from modsent.evaluation.scoring import SCORE_COLUMNS
 from modsent.tables import (BELEBELE, TABLE1_COLUMNS, TABLE3, render_details, render_table, render_table1,
                             render_tables, table_values)
 

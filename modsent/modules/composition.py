@@ -19,11 +19,12 @@ files rather than saved and reloaded as a full model (a plain reload drops adapt
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from modsent.languages import get_language
 from modsent.modules.files import read_module_config
 from modsent.modules.lora import merge_saved_lora
-from modsent.store import ModuleStore, Results
+from modsent.store import ModuleStore, Results, encoder_modules
 from modsent.utils import pick_device
 from modsent.variants import get_variant
 
@@ -47,40 +48,63 @@ def recorded_pooling(se_dir: str | Path) -> str:
     return read_module_config(se_dir, "an SE adapter")["pooling"]
 
 
-def build_encoder(
-    base_model: str,
-    *,
-    language_dir: str | Path | None = None,
-    se_dir: str | Path | None = None,
-    cla_dir: str | Path | None = None,
-    pooling: str | None = None,
-    device: str | None = None,
-):
-    """Base model (+ a language's tokenizer, embeddings and LA) + SE + CLA, in eval mode.
+MODULE_ROLES = ("tokenizer", "la", "se", "cla")
 
-    `language_dir` is `modules/{lang}` (its tokenizer/ and la/); `pooling` defaults to the
-    SE's recorded pooling, else mean.
+
+def build_encoder(base_model: str, modules: Mapping[str, str | Path] | None = None, *,
+                  pooling: str | None = None, device: str | None = None):
+    """Base model + `modules` (role -> directory, as ModuleStore.variant_modules gives them:
+    a language's tokenizer and LA together, an SE, a CLA), with `pooling`, in eval mode.
+
+    `pooling` defaults to the SE's recorded pooling, else mean.
     """
+    modules = {role: Path(path) for role, path in (modules or {}).items()}
+    unknown = sorted(set(modules) - set(MODULE_ROLES))
+    if unknown:
+        raise ValueError(f"unknown module role(s) {unknown}; the roles are {MODULE_ROLES}")
+    if ("tokenizer" in modules) != ("la" in modules):
+        raise ValueError("a language module is its tokenizer and its LA together; got only "
+                         + ("tokenizer" if "tokenizer" in modules else "la"))
+    _require_dirs(modules.values(), "module")
     if pooling is None:
-        pooling = recorded_pooling(se_dir) if se_dir is not None else DEFAULT_POOLING
-    if language_dir is not None:
+        pooling = recorded_pooling(modules["se"]) if "se" in modules else DEFAULT_POOLING
+    if "la" in modules:
         from modsent.modules.language import load_language_encoder
 
-        model = load_language_encoder(base_model, language_dir, device="cpu")
+        model = load_language_encoder(base_model, modules["tokenizer"], modules["la"], device="cpu")
     else:
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(base_model), device="cpu")
     model = _with_pooling(model.to("cpu"), pooling)
-    if se_dir is not None:
-        merge_saved_lora(model[0].auto_model, se_dir)
-    if cla_dir is not None:
+    if "se" in modules:
+        merge_saved_lora(model[0].auto_model, modules["se"])
+    if "cla" in modules:
         from modsent.modules.alignment import apply_alignment_adapter
 
-        apply_alignment_adapter(model, cla_dir)
+        apply_alignment_adapter(model, modules["cla"])
     model.to(pick_device(device or "auto"))
     model.eval()
     return model
+
+
+def _require_dirs(paths, what: str) -> None:
+    missing = [str(p) for p in paths if not Path(p).is_dir()]
+    if missing:
+        raise FileNotFoundError(f"missing {what}(s): {', '.join(missing)}")
+
+
+def encoder_from_modules(base_model: str, modules: Mapping[str, str | Path], *, device: str | None = None):
+    """The encoder of one grid variant from what Results.encoder_modules lists: the base model
+    itself (no modules), a full model ({"full": dir}), or the base composed with its modules."""
+    from sentence_transformers import SentenceTransformer
+
+    if not modules:
+        return SentenceTransformer(str(base_model), device=pick_device(device or "auto"))
+    if "full" in modules:
+        _require_dirs([modules["full"]], "full model")
+        return SentenceTransformer(str(modules["full"]), device=pick_device(device or "auto"))
+    return build_encoder(base_model, modules, device=device)
 
 
 def compose_encoder(
@@ -95,29 +119,12 @@ def compose_encoder(
 ):
     """The SentenceTransformer that encodes `lang` text for grid row `variant` (`store`: the
     module store; `full_dir`: where the full baselines are)."""
-    from sentence_transformers import SentenceTransformer
-
-    spec = get_variant(variant)
-    lang, pivot = get_language(lang).code, get_language(pivot).code
-    if spec.name == "base":
-        return SentenceTransformer(str(base_model), device=pick_device(device or "auto"))
-    if spec.full:
-        path = Path(full_dir) / spec.name  # Results.full
-        if not path.is_dir():
-            raise FileNotFoundError(f"variant {variant!r}: full model {path} does not exist")
-        return SentenceTransformer(str(path), device=pick_device(device or "auto"))
-    modules = ModuleStore(str(store))
-    paths = {role: Path(path) for role, path in modules.variant_modules(variant, lang, pivot).items()}
-    missing = [str(p) for p in paths.values() if not p.is_dir()]
-    if missing:
-        raise FileNotFoundError(f"variant {variant!r}, language {lang!r}: missing module(s) {', '.join(missing)}")
-    return build_encoder(
-        base_model,
-        language_dir=modules.language_dir(lang) if spec.language_adapter else None,
-        se_dir=paths.get("se"),
-        cla_dir=paths.get("cla"),
-        device=device,
-    )
+    modules = encoder_modules(get_variant(variant).name, get_language(lang).code, get_language(pivot).code,
+                              store=ModuleStore(str(store)), full_dir=str(full_dir))
+    try:
+        return encoder_from_modules(base_model, modules, device=device)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"variant {variant!r}, language {lang!r}: {e}") from None
 
 
 class ModularEncoder:

@@ -56,17 +56,17 @@ def apply_language_adapter(model: nn.Module, la_dir: str | Path) -> None:
     merge_saved_lora(model, la_dir)
 
 
-def load_language_encoder(base_model: str | Path, lang_dir: str | Path, device: str | None = None):
-    """The base sentence encoder with a language's tokenizer and LA applied (module store
-    `results/modules/{lang}`: `tokenizer/`, `la/`)."""
+def load_language_encoder(base_model: str | Path, tokenizer_dir: str | Path, la_dir: str | Path,
+                          device: str | None = None):
+    """The base sentence encoder with a language's tokenizer and LA applied (the store's
+    `{lang}/tokenizer` and `{lang}/la`)."""
     from sentence_transformers import SentenceTransformer
     from transformers import AutoTokenizer
 
-    lang_dir = Path(lang_dir)
     st = SentenceTransformer(str(base_model), device=device)
-    tokenizer = AutoTokenizer.from_pretrained(str(lang_dir / "tokenizer"))
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     tokenizer.model_max_length = st[0].max_seq_length
-    apply_language_adapter(st[0].auto_model, lang_dir / "la")
+    apply_language_adapter(st[0].auto_model, la_dir)
     # sentence-transformers 5.x: `tokenizer` is a read-only view of `processor`
     st[0].processor = tokenizer
     st[0].input_formatter.processor = tokenizer
