@@ -55,6 +55,10 @@ class ModuleStore:
         return {role: getattr(self, kind)(*args) for role, (kind, args)
                 in get_variant(variant).module_roles(lang, pivot).items()}
 
+    def identifier(self) -> str:
+        """The language identifier trained on the stored languages' corpora (routing)."""
+        return _join(self.root, "identifier")
+
     def language_module(self, lang: str) -> dict[str, str]:
         """The two parts of a language module: its tokenizer (with the FOCUS embeddings' vocabulary) and its LA."""
         return {"tokenizer": self.tokenizer(lang), "la": self.la(lang)}

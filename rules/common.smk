@@ -68,6 +68,7 @@ def all_targets():
     return (
         translation_targets()
         + sentence_encoding_targets()
+        + identifier_targets()
         + [RESULTS.table(name) for name in ("table1.md", "table1.tex", "details", "plots")]
     )
 
@@ -274,6 +275,23 @@ def allpair_inputs(lang, kind):
         **alignment_inputs(lang, kind),
         "partner_views": [RESULTS.view(other, "parallel") for other in allpair_partners(lang)],
     }
+
+
+# ---------------------------------------------------------------- identify (rules/identify.smk)
+
+IDENTIFIER_ARGS = settings_option(config["identifier"])
+# The identifier's accuracy is measured on FLORES (devtest in the paper config), when configured.
+IDENTIFIER_TEST_SET = "flores"
+
+
+def identifier_targets():
+    """The routing identifier, and its accuracy table where FLORES is evaluated."""
+    return [MODULES.identifier()] + ([RESULTS.table("identifier.csv")] if IDENTIFIER_TEST_SET in EVAL_SPECS else [])
+
+
+def identifier_texts():
+    """Language -> the FLORES texts file of each configured language FLORES covers."""
+    return {lang: RESULTS.eval_texts(IDENTIFIER_TEST_SET, lang) for lang in EVAL_LANGS.get(IDENTIFIER_TEST_SET, [])}
 
 
 # ---------------------------------------------------------------- full (rules/full.smk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,42 @@ def tiny_encoder(tmp_path_factory, tiny_corpus) -> Path:
     from modsent.tiny_models import build_tiny_encoder
 
     return build_tiny_encoder(tiny_corpus, tmp_path_factory.mktemp("models") / "tiny-encoder", vocab_size=200)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, tiny_encoder) -> dict:
+    """A trained module store (tests/test_encoder.py, tests/test_modular_encoder.py): results/
+    with LA for de and en, SE for both, an SE w/o LA for de and a CLA (jt) for de.
+
+    Returns the root and the in-memory encoders as training left them.
+    """
+    import torch
+    from test_sentence_encoding import FAST, paraphrase_rows, write_language_store, write_view
+
+    from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
+    from modsent.modules.composition import compose_encoder
+    from modsent.sentence_encoding import train_sentence_encoder
+    from modsent.store import ModuleStore
+
+    root = tmp_path_factory.mktemp("results")
+    store = root / "modules"
+    data = write_view(root / "train" / "mono.tsv", paraphrase_rows(with_negatives=True))
+    trained = {}
+    for seed, lang in enumerate(["en", "de"]):
+        write_language_store(tiny_encoder, store, lang, seed=seed)
+        trained[lang] = train_sentence_encoder(tiny_encoder, data, store / lang / "se",
+                                               language_module=ModuleStore(str(store)).language_module(lang),
+                                               settings=replace(FAST, epochs=2), device="cpu")
+    trained["no_la"] = train_sentence_encoder(tiny_encoder, data, store / "base" / "se-de",
+                                              settings=replace(FAST, epochs=2), device="cpu")
+    model = compose_encoder("mod_m", "de", base_model=tiny_encoder, store=store, device="cpu")
+    add_alignment_adapter(model)
+    torch.manual_seed(0)
+    with torch.no_grad():  # a fresh adapter is the identity (zero up-projection): make it act
+        for name, p in model.named_parameters():
+            if p.requires_grad:
+                p.normal_(0, 0.3)
+    model.eval()
+    trained["cla"] = model
+    save_alignment_adapter(model, store / "de" / "cla-jt", {"seconds": 3.0})
+    return {"root": root, "store": store, "trained": trained}

@@ -46,6 +46,18 @@ def test_the_schema_defaults_are_the_training_stages_settings_defaults():
         assert settings.from_dict(values) == settings(), section
 
 
+def test_the_schema_defaults_are_the_identifier_defaults():
+    from dataclasses import fields
+
+    from modsent.config import validate_config
+    from modsent.identify import IdentifierSettings
+
+    config = validate_config({"languages": ["en"], "base_model": "tiny-random"}, workflow=False)
+    section = config["identifier"]
+    assert set(section) | {"seed"} == {f.name for f in fields(IdentifierSettings)}
+    assert IdentifierSettings.from_dict({**section, "seed": config["seed"]}) == IdentifierSettings()
+
+
 def test_the_schema_defaults_are_the_language_adaptation_defaults():
     from dataclasses import fields
 

@@ -1,58 +1,24 @@
-"""Composition of every variant's encoder from the module store, and the user API."""
+"""Composition of every variant's encoder from the module store (the `results` fixture of
+tests/conftest.py), and the user API."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import yaml
-from test_sentence_encoding import FAST, paraphrase_rows, write_language_store, write_view
+from test_sentence_encoding import paraphrase_rows
 
 from modsent.modules.composition import ModularEncoder, build_encoder, compose_encoder
-
 from modsent.store import ModuleStore, Results, modules_needed
 from modsent.variants import VARIANTS
-from modsent.sentence_encoding import train_sentence_encoder
 
 TEXTS = [row[0] for row in paraphrase_rows(False)][:8]
 
 
 def encode(model, texts=TEXTS) -> np.ndarray:
     return model.encode(texts, convert_to_numpy=True)
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory, tiny_encoder) -> dict:
-    """results/ with LA for de and en, SE for both, an SE w/o LA for de and a CLA (jt) for de.
-
-    Returns the root and the in-memory encoders as training left them.
-    """
-    from modsent.modules.alignment import add_alignment_adapter, save_alignment_adapter
-
-    root = tmp_path_factory.mktemp("results")
-    store = root / "modules"
-    data = write_view(root / "train" / "mono.tsv", paraphrase_rows(with_negatives=True))
-    trained = {}
-    for seed, lang in enumerate(["en", "de"]):
-        write_language_store(tiny_encoder, store, lang, seed=seed)
-        trained[lang] = train_sentence_encoder(tiny_encoder, data, store / lang / "se", language_module=ModuleStore(str(store)).language_module(lang),
-                                               settings=replace(FAST, epochs=2), device="cpu")
-    trained["no_la"] = train_sentence_encoder(tiny_encoder, data, store / "base" / "se-de", settings=replace(FAST, epochs=2), device="cpu")
-    model = compose_encoder("mod_m", "de", base_model=tiny_encoder, store=store, device="cpu")
-    add_alignment_adapter(model)
-    torch.manual_seed(0)
-    with torch.no_grad():  # a fresh adapter is the identity (zero up-projection): make it act
-        for name, p in model.named_parameters():
-            if p.requires_grad:
-                p.normal_(0, 0.3)
-    model.eval()
-    trained["cla"] = model
-    save_alignment_adapter(model, store / "de" / "cla-jt", {"seconds": 3.0})
-    return {"root": root, "store": store, "trained": trained}
 
 
 def compose(results, variant, lang, tiny_encoder):
@@ -133,12 +99,11 @@ def test_base_and_full_variants_load_whole_models(results, tiny_encoder):
 def test_modular_encoder_loads_only_the_languages_asked_for(results, tiny_encoder):
     encoder = ModularEncoder(results["store"], str(tiny_encoder), variant="mod_mc_jt", device="cpu")
     german = encoder.encode(TEXTS, lang="deu_Latn")
-    assert list(encoder._encoders) == ["de"]
-    assert encoder.encoder("de") is encoder.encoder("deu")
+    assert encoder.loaded_languages() == ["de"]
     np.testing.assert_allclose(german, encode(results["trained"]["cla"]), atol=1e-5)
     unit = encoder.encode(TEXTS[:3], lang="en", batch_size=2, normalize=True)
     np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, atol=1e-5)
-    assert sorted(encoder._encoders) == ["de", "en"]
+    assert sorted(encoder.loaded_languages()) == ["de", "en"]
 
 
 def test_embed_job_encodes_once_per_distinct_encoder(results, tiny_encoder, tmp_path):

@@ -32,20 +32,29 @@ def add_alignment_adapter(model) -> list:
 
 def apply_alignment_adapter(st_model, cla_dir: str | Path) -> None:
     """Add the CLA adapter saved in `cla_dir` to a composed SentenceTransformer and activate it."""
+    body = st_model[0].auto_model
+    load_alignment_adapter(body, cla_dir, ADAPTER_NAME)
+    body.set_active_adapters(ADAPTER_NAME)
+
+
+def load_alignment_adapter(body, cla_dir: str | Path, name: str) -> int:
+    """Load the CLA adapter saved in `cla_dir` into a bare encoder as adapter `name` (inactive);
+    return its number of parameters."""
     import adapters
 
     cla_dir = Path(cla_dir)
-    for name in (ADAPTER_WEIGHTS, ADAPTER_CONFIG):
-        if not (cla_dir / name).is_file():
-            raise FileNotFoundError(f"{cla_dir}: not a CLA adapter directory (no {name})")
-    body = st_model[0].auto_model
+    for file in (ADAPTER_WEIGHTS, ADAPTER_CONFIG):
+        if not (cla_dir / file).is_file():
+            raise FileNotFoundError(f"{cla_dir}: not a CLA adapter directory (no {file})")
     saved_hidden = json.loads((cla_dir / ADAPTER_CONFIG).read_text(encoding="utf-8")).get("hidden_size")
     if saved_hidden is not None and saved_hidden != body.config.hidden_size:
         raise ValueError(f"{cla_dir}: adapter for hidden size {saved_hidden}, the model has {body.config.hidden_size}")
-    adapters.init(body)
-    if ADAPTER_NAME in body.adapters_config:
-        raise ValueError(f"the model already has a CLA adapter; cannot add {cla_dir}")
-    body.load_adapter(str(cla_dir), load_as=ADAPTER_NAME, set_active=True, use_safetensors=True)
+    if not hasattr(body, "adapters_config"):
+        adapters.init(body)
+    if name in body.adapters_config:
+        raise ValueError(f"the model already has a CLA adapter named {name!r}; cannot add {cla_dir}")
+    body.load_adapter(str(cla_dir), load_as=name, set_active=False, use_safetensors=True)
+    return sum(p.numel() for n, p in body.named_parameters() if f".{name}." in n)
 
 
 def save_alignment_adapter(model, out_dir: str | Path, record: dict) -> None:

@@ -18,8 +18,12 @@ files rather than saved and reloaded as a full model (a plain reload drops adapt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+
+import numpy as np
+import torch
 
 from modsent.languages import get_language
 from modsent.modules.files import read_module_config
@@ -127,11 +131,35 @@ def compose_encoder(
         raise FileNotFoundError(f"variant {variant!r}, language {lang!r}: {e}") from None
 
 
+@dataclass
+class _Language:
+    """What one language's encoder changes on the shared base: its tokenizer and word
+    embeddings (LA), its LoRA deltas (LA and SE, added on the fly, never merged), its CLA
+    adapter (by name, in the body's adapters) and its pooling."""
+
+    tokenizer: object
+    embeddings: object  # nn.Embedding
+    pad_token_id: int | None
+    deltas: dict[str, list]  # module name -> [(A, B, scale)]
+    cla: str | None
+    pooling: str
+    parameters: int  # of this language's own modules
+
+
 class ModularEncoder:
-    """Encode text of any stored language; each language's encoder is composed on first use.
+    """Encode text of any stored language with one shared base model.
 
         enc = ModularEncoder("results/modules", "sentence-transformers/LaBSE")
         enc.encode(["Guten Morgen"], lang="de")
+        enc.encode(["Guten Morgen", "Good morning"])      # languages identified and routed
+
+    The base body is loaded once; each language's modules (tokenizer and embeddings, the LA
+    and SE LoRA deltas, the CLA adapter) are loaded on its first use, and a batch of one
+    language runs with exactly its modules. The LoRA deltas act unmerged (W x + s B A x),
+    which equals the merged composition of `compose_encoder` up to float rounding. The base
+    model and the full baselines have no modules: one model serves every language.
+    `identifier`: a LanguageIdentifier (or its folder) for input without `lang`; by default
+    the store's `identifier/`, if it has one.
     """
 
     def __init__(
@@ -143,29 +171,173 @@ class ModularEncoder:
         *,
         full_dir: str | Path | None = None,
         device: str | None = None,
+        identifier=None,
     ):
-        get_variant(variant)
-        self.store = Path(store)
+        self.spec = get_variant(variant)
+        self.store = ModuleStore(str(store))
         self.base_model = base_model
         self.variant = variant
         self.pivot = get_language(pivot).code
-        self.full_dir = Path(full_dir) if full_dir is not None else self.store.parent / "full"
-        self.device = device
-        self._encoders = {}
+        self.full_dir = Path(full_dir) if full_dir is not None else Path(store).parent / "full"
+        self.device = pick_device(device or "auto")
+        self._identifier = identifier
+        self._languages: dict[str, _Language] = {}
+        self._poolings: dict[str, object] = {}  # pooling mode -> SentenceTransformer on the shared body
+        self._active: str | None = None
+        self._hooked: set[str] = set()
+        self._model = None  # the base (or full) SentenceTransformer, loaded on first use
 
-    def encoder(self, lang: str):
-        """The composed SentenceTransformer for `lang` (cached)."""
+    # -- the shared base
+    @property
+    def modular(self) -> bool:
+        return bool(self.spec.module_roles("xx", self.pivot))
+
+    def _base(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            path = self.full_dir / self.spec.name if self.spec.full else self.base_model
+            if self.spec.full:
+                _require_dirs([path], "full model")
+            self._model = SentenceTransformer(str(path), device=self.device)
+            self._model.eval()
+            if self.modular:
+                body = self._model[0].auto_model
+                self._base_language = _Language(self._model[0].tokenizer, body.get_input_embeddings(),
+                                                body.config.pad_token_id, {}, None, DEFAULT_POOLING, 0)
+                if self.spec.alignment:
+                    import adapters
+
+                    adapters.init(body)
+        return self._model
+
+    @property
+    def body(self):
+        return self._base()[0].auto_model
+
+    def _hook(self, name: str):
+        def add_deltas(module, inputs, output):
+            active = self._languages.get(self._active)
+            for lora_a, lora_b, scale in (active.deltas.get(name, ()) if active else ()):
+                output = output + (inputs[0] @ lora_a.t() @ lora_b.t()) * scale
+            return output
+        return add_deltas
+
+    # -- languages
+    def loaded_languages(self) -> list[str]:
+        return list(self._languages)
+
+    def _load(self, lang: str) -> _Language:
+        from transformers import AutoTokenizer
+
+        from modsent.modules.language import language_embeddings, read_language_adapter
+        from modsent.modules.lora import lora_target, read_saved_lora
+
+        modules = {role: Path(p) for role, p in self.store.variant_modules(self.variant, lang, self.pivot).items()}
+        try:
+            _require_dirs(modules.values(), "module")
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"variant {self.variant!r}, language {lang!r}: {e}") from None
+        body, base = self.body, self._base_language
+        state = _Language(base.tokenizer, base.embeddings, base.pad_token_id, {}, None,
+                          recorded_pooling(modules["se"]) if "se" in modules else DEFAULT_POOLING, 0)
+        loras = [modules[role] for role in ("la", "se") if role in modules]
+        if "la" in modules:
+            state.tokenizer = AutoTokenizer.from_pretrained(str(modules["tokenizer"]))
+            weight, state.pad_token_id = read_language_adapter(modules["la"])
+            with torch.no_grad():
+                state.embeddings = language_embeddings(body, weight, state.pad_token_id).requires_grad_(False)
+            state.parameters += weight.numel()
+        for lora_dir in loras:
+            scale, pairs = read_saved_lora(lora_dir)
+            for name, (lora_a, lora_b) in pairs.items():
+                layer = lora_target(body, name, lora_dir)
+                if (lora_b.shape[0], lora_a.shape[1]) != tuple(layer.weight.shape):
+                    raise ValueError(f"{lora_dir}: {name} does not fit the model's {tuple(layer.weight.shape)}")
+                weight = layer.weight
+                state.deltas.setdefault(name, []).append(
+                    (lora_a.to(weight.device, weight.dtype), lora_b.to(weight.device, weight.dtype), scale))
+                state.parameters += lora_a.numel() + lora_b.numel()
+                if name not in self._hooked:
+                    layer.register_forward_hook(self._hook(name))
+                    self._hooked.add(name)
+        if "cla" in modules:
+            from modsent.modules.alignment import load_alignment_adapter
+
+            state.cla = f"cla_{lang}"
+            state.parameters += load_alignment_adapter(body, modules["cla"], state.cla)
+        return state
+
+    def _activate(self, lang: str):
+        """The SentenceTransformer on the shared body, switched to `lang`'s modules."""
+        from modsent.modules.language import use_embeddings, use_tokenizer
+
+        model = self._base()
+        if not self.modular:
+            return model
+        if lang not in self._languages:
+            self._languages[lang] = self._load(lang)
+        state = self._languages[lang]
+        if self._active != lang:
+            use_tokenizer(model[0], state.tokenizer)
+            use_embeddings(model[0].auto_model, state.embeddings, state.pad_token_id)
+            if self.spec.alignment:
+                model[0].auto_model.set_active_adapters(state.cla)
+            self._active = lang
+        if state.pooling not in self._poolings:
+            self._poolings[state.pooling] = _with_pooling(model, state.pooling).to(self.device).eval()
+        return self._poolings[state.pooling]
+
+    def module_parameters(self, lang: str) -> int:
+        """Parameters of `lang`'s own modules (loaded on the base), 0 for a model without modules."""
         lang = get_language(lang).code
-        if lang not in self._encoders:
-            self._encoders[lang] = compose_encoder(
-                self.variant, lang, base_model=self.base_model, store=self.store,
-                full_dir=self.full_dir, pivot=self.pivot, device=self.device,
-            )
-        return self._encoders[lang]
+        self._activate(lang)
+        return self._languages[lang].parameters if self.modular else 0
 
-    def encode(self, sentences: list[str], lang: str, batch_size: int = 64, normalize: bool = False):
-        """Embeddings (numpy, one row per sentence) of `sentences`, all in language `lang`."""
-        return self.encoder(lang).encode(
-            list(sentences), batch_size=batch_size, normalize_embeddings=normalize,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
+    # -- routing
+    @property
+    def identifier(self):
+        if self._identifier is None:
+            from modsent.modules.identifier import LanguageIdentifier
+
+            where = Path(self.store.identifier())
+            if not where.is_dir():
+                raise ValueError(f"no language given and no language identifier in {where}: pass lang=, "
+                                 "an identifier=, or train one (the workflow's train_language_identifier)")
+            self._identifier = LanguageIdentifier.load(where)
+        elif isinstance(self._identifier, (str, Path)):
+            from modsent.modules.identifier import LanguageIdentifier
+
+            self._identifier = LanguageIdentifier.load(self._identifier)
+        return self._identifier
+
+    def identify(self, sentences) -> list[str]:
+        return list(self.identifier.predict(list(sentences)))
+
+    # -- encoding
+    def encoder(self, lang: str):
+        """The SentenceTransformer that encodes `lang` now (shared body: valid until another
+        language is encoded)."""
+        return self._activate(get_language(lang).code)
+
+    def encode(self, sentences, lang: str | None = None, batch_size: int = 64, normalize: bool = False,
+               on_batch=None) -> np.ndarray:
+        """Embeddings (numpy, one row per sentence, in input order). With `lang` every sentence
+        is in that language; without, each sentence's language is identified and it is
+        encoded with that language's modules. `on_batch(n)` is called after each language's n."""
+        sentences = list(sentences)
+        if not sentences:
+            raise ValueError("nothing to encode: no sentences")
+        langs = [get_language(lang).code] * len(sentences) if lang is not None else self.identify(sentences)
+        out = None
+        for one in dict.fromkeys(langs):
+            rows = [i for i, other in enumerate(langs) if other == one]
+            emb = self.encoder(one).encode([sentences[i] for i in rows], batch_size=batch_size,
+                                           normalize_embeddings=normalize, convert_to_numpy=True,
+                                           show_progress_bar=False)
+            if out is None:
+                out = np.zeros((len(sentences), emb.shape[1]), dtype=emb.dtype)
+            out[rows] = emb
+            if on_batch is not None:
+                on_batch(len(rows))
+        return out

@@ -18,8 +18,8 @@ from modsent.modules.files import read_module_config
 from modsent.modules.lora import merge_saved_lora
 
 
-def set_word_embeddings(encoder: nn.Module, weight: torch.Tensor, pad_token_id: int) -> None:
-    """Replace the encoder's input word embeddings by `weight` [vocab, hidden] (resizing the model)."""
+def language_embeddings(encoder: nn.Module, weight: torch.Tensor, pad_token_id: int) -> nn.Embedding:
+    """A language's word embeddings `weight` [vocab, hidden] as a module that fits `encoder`."""
     old = encoder.get_input_embeddings()
     if weight.ndim != 2 or weight.shape[1] != old.weight.shape[1]:
         raise ValueError(
@@ -33,9 +33,19 @@ def set_word_embeddings(encoder: nn.Module, weight: torch.Tensor, pad_token_id: 
             f"assume {position_padding}: the tokenizer must keep the base tokenizer's special-token ids"
         )
     new = nn.Embedding.from_pretrained(weight.detach().clone(), freeze=False, padding_idx=pad_token_id)
-    encoder.set_input_embeddings(new.to(old.weight.device, old.weight.dtype))
-    encoder.config.vocab_size = weight.shape[0]
+    return new.to(old.weight.device, old.weight.dtype)
+
+
+def use_embeddings(encoder: nn.Module, embeddings: nn.Embedding, pad_token_id: int | None) -> None:
+    """Make `embeddings` the encoder's input word embeddings (the model's vocabulary follows)."""
+    encoder.set_input_embeddings(embeddings)
+    encoder.config.vocab_size = embeddings.weight.shape[0]
     encoder.config.pad_token_id = pad_token_id
+
+
+def set_word_embeddings(encoder: nn.Module, weight: torch.Tensor, pad_token_id: int) -> None:
+    """Replace the encoder's input word embeddings by `weight` [vocab, hidden] (resizing the model)."""
+    use_embeddings(encoder, language_embeddings(encoder, weight, pad_token_id), pad_token_id)
 
 
 def load_base_encoder(base_model: str | Path, device: str = "cpu"):
@@ -46,14 +56,27 @@ def load_base_encoder(base_model: str | Path, device: str = "cpu"):
     return st[0].auto_model
 
 
+def read_language_adapter(la_dir: str | Path) -> tuple[torch.Tensor, int]:
+    """A saved LA's word embeddings and the pad id of its tokenizer."""
+    la_dir = Path(la_dir)
+    la_config = read_module_config(la_dir, "a language-adaptation module")
+    return load_file(str(la_dir / "embeddings.safetensors"))["weight"], la_config["pad_token_id"]
+
+
 def apply_language_adapter(model: nn.Module, la_dir: str | Path) -> None:
     """Give a bare encoder (BertModel / XLMRobertaModel, e.g. `SentenceTransformer[0].auto_model`)
     the language's trained embeddings and MERGE its LA LoRA into query/key/value (additive)."""
-    la_dir = Path(la_dir)
-    la_config = read_module_config(la_dir, "a language-adaptation module")
-    weight = load_file(str(la_dir / "embeddings.safetensors"))["weight"]
-    set_word_embeddings(model, weight, la_config["pad_token_id"])
+    weight, pad_token_id = read_language_adapter(la_dir)
+    set_word_embeddings(model, weight, pad_token_id)
     merge_saved_lora(model, la_dir)
+
+
+def use_tokenizer(transformer, tokenizer) -> None:
+    """Make `tokenizer` the one a sentence-transformers Transformer module tokenizes with."""
+    tokenizer.model_max_length = transformer.max_seq_length
+    # sentence-transformers 5.x: `tokenizer` is a read-only view of `processor`
+    transformer.processor = tokenizer
+    transformer.input_formatter.processor = tokenizer
 
 
 def load_language_encoder(base_model: str | Path, tokenizer_dir: str | Path, la_dir: str | Path,
@@ -64,10 +87,6 @@ def load_language_encoder(base_model: str | Path, tokenizer_dir: str | Path, la_
     from transformers import AutoTokenizer
 
     st = SentenceTransformer(str(base_model), device=device)
-    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
-    tokenizer.model_max_length = st[0].max_seq_length
     apply_language_adapter(st[0].auto_model, la_dir)
-    # sentence-transformers 5.x: `tokenizer` is a read-only view of `processor`
-    st[0].processor = tokenizer
-    st[0].input_formatter.processor = tokenizer
+    use_tokenizer(st[0], AutoTokenizer.from_pretrained(str(tokenizer_dir)))
     return st

@@ -106,19 +106,30 @@ def save_lora(model: nn.Module, config: LoraConfig, out_dir: str | Path) -> None
     config.save(out_dir / "lora_config.json")
 
 
-def merge_saved_lora(model: nn.Module, lora_dir: str | Path) -> None:
-    """Add a saved LoRA's delta to the model's weights: the additive composition of modules."""
+def read_saved_lora(lora_dir: str | Path) -> tuple[float, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
+    """A saved LoRA: its scale (alpha/r) and module name -> (A, B)."""
     lora_dir = Path(lora_dir)
     config = LoraConfig.load(lora_dir / "lora_config.json")
     state = load_file(str(lora_dir / "lora.safetensors"))
-    modules = {name for name in (k.rsplit(".", 1)[0] for k in state)}
+    names = sorted({k.rsplit(".", 1)[0] for k in state})
+    return config.scale, {name: (state[f"{name}.lora_A"], state[f"{name}.lora_B"]) for name in names}
+
+
+def merge_saved_lora(model: nn.Module, lora_dir: str | Path) -> None:
+    """Add a saved LoRA's delta to the model's weights: the additive composition of modules."""
+    scale, pairs = read_saved_lora(lora_dir)
     with torch.no_grad():
-        for name in sorted(modules):
-            try:
-                layer = model.get_submodule(name)
-            except AttributeError:
-                raise ValueError(f"{lora_dir}: LoRA module {name!r} does not exist in the model") from None
-            delta = (state[f"{name}.lora_B"] @ state[f"{name}.lora_A"]) * config.scale
+        for name, (lora_a, lora_b) in pairs.items():
+            layer = lora_target(model, name, lora_dir)
+            delta = (lora_b @ lora_a) * scale
             if delta.shape != layer.weight.shape:
                 raise ValueError(f"{lora_dir}: {name} has shape {tuple(delta.shape)}, model {tuple(layer.weight.shape)}")
             layer.weight += delta.to(layer.weight.device, layer.weight.dtype)
+
+
+def lora_target(model: nn.Module, name: str, lora_dir: str | Path) -> nn.Module:
+    """The layer a saved LoRA's module `name` acts on."""
+    try:
+        return model.get_submodule(name)
+    except AttributeError:
+        raise ValueError(f"{lora_dir}: LoRA module {name!r} does not exist in the model") from None
