@@ -1,11 +1,14 @@
 """`modsent` command line.
 
     modsent evaluate --model PATH_OR_HUB_ID --config CONFIG --out DIR
+    modsent encode --store results/modules --base-model MODEL [--lang de] --input FILE --out FILE.npy
 
-evaluates any sentence-transformers model on the configured evaluation sets with the
-same functions the workflow's evaluation jobs run, and writes DIR/scores.csv plus the
+`evaluate` evaluates any sentence-transformers model on the configured evaluation sets with
+the same functions the workflow's evaluation jobs run, and writes DIR/scores.csv plus the
 rendered tables. Embeddings are cached in DIR, keyed by the model's files and the texts,
-so rerunning the same model on the same data only scores.
+so rerunning the same model on the same data only scores. `encode` embeds sentences with
+the trained modules on one shared base (modsent.modules.composition.ModularEncoder), each
+sentence with its language's modules, the language given or identified.
 """
 
 from __future__ import annotations
@@ -71,6 +74,89 @@ def evaluate_model(model: str, config: dict, out_dir: str | Path, *, name: str |
     return out_dir / "scores.csv"
 
 
+def read_sentences(path: str, column: str | None = None) -> list[str]:
+    """Sentences of a file ("-": stdin): one a line, or the `column` of a TSV (with a header
+    row) or of a JSON-lines file. An empty sentence is an error: rows and embeddings align."""
+    import csv
+    import io
+    import json
+
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+    where = "stdin" if path == "-" else path
+    if path.endswith(".jsonl"):
+        if not column:
+            raise ValueError(f"{where}: a JSON-lines file needs --column (the key holding the sentence)")
+        rows = [(n, json.loads(line)) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        missing = [n for n, row in rows if not isinstance(row, dict) or column not in row]
+        if missing:
+            raise ValueError(f"{where}:{missing[0]}: no key {column!r}")
+        sentences = [(n, str(row[column])) for n, row in rows]
+    elif path.endswith(".tsv"):
+        if not column:
+            raise ValueError(f"{where}: a TSV file needs --column (a name of its header row)")
+        reader = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+        if column not in (reader.fieldnames or []):
+            raise ValueError(f"{where}: no column {column!r}; columns: {reader.fieldnames}")
+        sentences = [(n, row[column] or "") for n, row in enumerate(reader, start=2)]
+    else:
+        if column:
+            raise ValueError(f"{where}: --column is for .tsv and .jsonl input; this is one sentence a line")
+        sentences = list(enumerate(text.splitlines(), start=1))
+    if not sentences:
+        raise ValueError(f"{where}: no sentences")
+    empty = [n for n, sentence in sentences if not sentence.strip()]
+    if empty:
+        raise ValueError(f"{where}:{empty[0]}: empty sentence ({len(empty)} in all); every row needs one")
+    return [sentence for _, sentence in sentences]
+
+
+def encode_file(encoder, path: str, out: str | Path, *, column: str | None = None, lang: str | None = None,
+                batch_size: int = 64, normalize: bool = False, progress=None) -> int:
+    """Embed the sentences of `path` with a ModularEncoder into `out` (.npy: the matrix;
+    .jsonl: one {"text", "lang", "embedding"} a line); return how many."""
+    import json
+    import time
+
+    import numpy as np
+
+    from modsent.utils import atomic_output
+
+    progress = progress or sys.stderr
+    out = Path(out)
+    if out.suffix not in (".npy", ".jsonl"):
+        raise ValueError(f"{out}: write .npy or .jsonl")
+    sentences = read_sentences(path, column)
+    langs = [lang] * len(sentences) if lang else encoder.identify(sentences)
+    start, done = time.monotonic(), 0
+
+    def report(n):
+        nonlocal done
+        done += n
+        rate = done / max(time.monotonic() - start, 1e-9)
+        bar = "#" * int(30 * done / len(sentences))
+        print(f"\r[{bar:<30}] {done}/{len(sentences)} sentences, {rate:.1f} sentences/s", end="", file=progress)
+
+    embeddings = np.zeros((len(sentences), 0), dtype=np.float32)
+    for one in dict.fromkeys(langs):
+        rows = [i for i, other in enumerate(langs) if other == one]
+        emb = encoder.encode([sentences[i] for i in rows], lang=one, batch_size=batch_size, normalize=normalize,
+                             on_batch=report)
+        if embeddings.shape[1] == 0:
+            embeddings = np.zeros((len(sentences), emb.shape[1]), dtype=np.float32)
+        embeddings[rows] = emb
+    print(file=progress)
+    with atomic_output(out) as tmp:
+        if out.suffix == ".npy":
+            with open(tmp, "wb") as f:
+                np.save(f, embeddings)
+        else:
+            with open(tmp, "w", encoding="utf-8") as f:
+                for text, one, row in zip(sentences, langs, embeddings):
+                    f.write(json.dumps({"text": text, "lang": one, "embedding": [round(float(x), 7) for x in row]},
+                                       ensure_ascii=False) + "\n")
+    return len(sentences)
+
+
 def main(argv=None) -> int:
     setup_logging()
     p = argparse.ArgumentParser(prog="modsent", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,11 +167,30 @@ def main(argv=None) -> int:
     e.add_argument("--out", required=True, help="output directory")
     e.add_argument("--name", help="the row label in the tables (default: the model's name)")
     e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    n = sub.add_parser("encode", help="embed sentences with the modular encoder (language given or identified)")
+    n.add_argument("--store", default="results/modules", help="the module store")
+    n.add_argument("--base-model", required=True, help="the base model the modules were trained on")
+    n.add_argument("--variant", default="mod_mc_jt", help="the grid row whose modules encode")
+    n.add_argument("--lang", help="every sentence's language; omitted: identified per sentence (the store's identifier)")
+    n.add_argument("--input", default="-", help="a file (one sentence a line, .tsv or .jsonl with --column) or - (stdin)")
+    n.add_argument("--column", help="the TSV column or JSON key holding the sentence")
+    n.add_argument("--out", required=True, help=".npy (the matrix) or .jsonl (text, lang, embedding a line)")
+    n.add_argument("--batch-size", type=int, default=64)
+    n.add_argument("--normalize", action="store_true", help="unit-length embeddings")
+    n.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     a = p.parse_args(argv)
     try:
+        if a.command == "encode":
+            from modsent.modules.composition import ModularEncoder
+
+            encoder = ModularEncoder(a.store, a.base_model, a.variant, device=a.device)
+            count = encode_file(encoder, a.input, a.out, column=a.column, lang=a.lang, batch_size=a.batch_size,
+                                normalize=a.normalize)
+            print(f"modsent: {count} embeddings in {a.out}")
+            return 0
         config = load_config(a.config, workflow=False)  # the model is given: no training stage runs
         scores = evaluate_model(a.model, config, a.out, name=a.name, device=a.device)
-    except (ConfigError, FileNotFoundError, ValueError) as err:
+    except (ConfigError, FileNotFoundError, ValueError) as err:  # UnknownLanguageError is a ValueError
         print(f"modsent: error: {err}", file=sys.stderr)
         return 2
     print(f"modsent: scores in {scores}; tables in {Path(a.out) / 'table1.md'}")
