@@ -2,13 +2,15 @@
 
     modsent evaluate --model PATH_OR_HUB_ID --config CONFIG --out DIR
     modsent encode --store results/modules --base-model MODEL [--lang de] --input FILE --out FILE.npy
+    modsent export --store results/modules --base-model MODEL --variant mod_mc_jt --lang de --out DIR
 
 `evaluate` evaluates any sentence-transformers model on the configured evaluation sets with
 the same functions the workflow's evaluation jobs run, and writes DIR/scores.csv plus the
 rendered tables. Embeddings are cached in DIR, keyed by the model's files and the texts,
 so rerunning the same model on the same data only scores. `encode` embeds sentences with
 the trained modules on one shared base (modsent.modules.composition.ModularEncoder), each
-sentence with its language's modules, the language given or identified.
+sentence with its language's modules, the language given or identified. `export` writes one
+(variant, language) encoder as a sentence-transformers directory with a model card.
 """
 
 from __future__ import annotations
@@ -178,8 +180,25 @@ def main(argv=None) -> int:
     n.add_argument("--batch-size", type=int, default=64)
     n.add_argument("--normalize", action="store_true", help="unit-length embeddings")
     n.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    x = sub.add_parser("export", help="one (variant, language) encoder as a sentence-transformers directory")
+    x.add_argument("--store", default="results/modules", help="the module store")
+    x.add_argument("--full-dir", help="where the full baselines are (default: full/ beside the store)")
+    x.add_argument("--base-model", required=True, help="the base model the modules were trained on")
+    x.add_argument("--variant", default="mod_mc_jt")
+    x.add_argument("--lang", required=True)
+    x.add_argument("--pivot", default="en")
+    x.add_argument("--scores", help="scores.csv whose rows of this variant and language go in the model card")
+    x.add_argument("--out", required=True)
     a = p.parse_args(argv)
     try:
+        if a.command == "export":
+            from modsent.export import export_encoder
+
+            full_dir = a.full_dir or str(Path(a.store).parent / "full")
+            out = export_encoder(a.variant, a.lang, a.out, base_model=a.base_model, store=a.store, full_dir=full_dir,
+                                 pivot=a.pivot, scores=a.scores)
+            print(f"modsent: {a.variant}/{a.lang} in {out} (model card: {out / 'README.md'})")
+            return 0
         if a.command == "encode":
             from modsent.modules.composition import ModularEncoder
 

@@ -74,3 +74,27 @@ def results(tmp_path_factory, tiny_encoder) -> dict:
     trained["cla"] = model
     save_alignment_adapter(model, store / "de" / "cla-jt", {"seconds": 3.0})
     return {"root": root, "store": store, "trained": trained}
+
+
+@pytest.fixture(scope="module")
+def every_module(results, tiny_encoder, tmp_path_factory):
+    """The fixture store with a CLA of every kind (copies of de's jt adapter: the format is one),
+    an SE w/o LA for en and a full model for every full variant, so that every grid row composes."""
+    import shutil
+
+    from modsent.modules.composition import build_encoder
+    from modsent.store import ModuleStore
+    from modsent.variants import VARIANTS
+
+    root = tmp_path_factory.mktemp("every") / "results"
+    shutil.copytree(results["root"], root)
+    store = root / "modules"
+    for kind in ("pp", "pl", "c-jt", "allpair", "allpair-pp", "allpair-pl"):
+        shutil.copytree(store / "de" / "cla-jt", store / "de" / f"cla-{kind}")
+    shutil.copytree(store / "base" / "se-de", store / "base" / "se-en")  # Mod_m w/o LA of the pivot
+    for seed, variant in enumerate(v for v in VARIANTS if VARIANTS[v].full):
+        model = build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu")
+        for p in model.parameters():  # each full model its own weights
+            p.data += 0.01 * (seed + 1)
+        model.save(str(root / "full" / variant))
+    return {"root": root, "store": store}

@@ -1,37 +1,15 @@
 """One shared base, many languages: `ModularEncoder` equals the merged composition of every
-variant, loads a language's modules on first use only, and routes mixed input."""
+variant (on `every_module`, tests/conftest.py), loads a language's modules on first use
+only, and routes mixed input."""
 
 from __future__ import annotations
-
-import shutil
 
 import numpy as np
 import pytest
 from test_encoder import TEXTS, compose, encode
 
-from modsent.modules.composition import ModularEncoder, build_encoder
-from modsent.store import ModuleStore
+from modsent.modules.composition import ModularEncoder
 from modsent.variants import VARIANTS
-
-CLA_KINDS = ("pp", "pl", "c-jt", "allpair", "allpair-pp", "allpair-pl")
-
-
-@pytest.fixture(scope="module")
-def every_module(results, tiny_encoder, tmp_path_factory):
-    """The fixture store with a CLA of every kind (copies of de's jt adapter: the format is one),
-    an SE w/o LA for en and a full model for every full variant, so that every grid row composes."""
-    root = tmp_path_factory.mktemp("every") / "results"
-    shutil.copytree(results["root"], root)
-    store = root / "modules"
-    for kind in CLA_KINDS:
-        shutil.copytree(store / "de" / "cla-jt", store / "de" / f"cla-{kind}")
-    shutil.copytree(store / "base" / "se-de", store / "base" / "se-en")  # Mod_m w/o LA of the pivot
-    for seed, variant in enumerate(v for v in VARIANTS if VARIANTS[v].full):
-        model = build_encoder(tiny_encoder, ModuleStore(str(store)).language_module("de"), device="cpu")
-        for p in model.parameters():  # each full model its own weights
-            p.data += 0.01 * (seed + 1)
-        model.save(str(root / "full" / variant))
-    return {"root": root, "store": store}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

@@ -62,3 +62,4 @@ def save_alignment_adapter(model, out_dir: str | Path, record: dict) -> None:
     with atomic_output(out_dir) as tmp:
         model[0].auto_model.save_adapter(str(tmp), ADAPTER_NAME, use_safetensors=True)
         write_json(tmp / TRAINING_RECORD, record)
+
