@@ -26,7 +26,7 @@ FIRST_DATASETS = ["stsb", "flores", "sib"]
 # alignment, the encoders built from them and their scores), and what is computed from all of them.
 EVERY_LANGUAGE_RULES = {"train_full_baseline", "train_alignment_adapter_allpair", "embed_multilingual",
                         "score_multilingual", "module_sizes", "aggregate_scores", "render_tables", "plot_scores",
-                        "all"}
+                        "train_language_identifier", "identifier_accuracy", "all"}
 
 
 def _config(workdir, name, languages, datasets):
@@ -70,12 +70,48 @@ def test_nothing_left_to_do(finished):
     assert dry_run_jobs(finished, finished / "config.yaml") == []
 
 
+def test_the_run_gives_an_encoder_to_export_and_to_route(finished, tmp_path):
+    """The product of the run: `modsent export` of mod_mc_jt/fr loaded with plain
+    SentenceTransformer equals ModularEncoder; `modsent encode` of interleaved en/fr FLORES
+    sentences routes each line as the identifier's accuracy table says."""
+    import json
+
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from modsent.cli import main
+    from modsent.modules.composition import ModularEncoder
+
+    results = finished / "results"
+    base = str(results / "models" / "tiny-encoder")
+    common = ["--store", str(results / "modules"), "--base-model", base]
+    assert main(["export", *common, "--variant", "mod_mc_jt", "--lang", "fr",
+                 "--scores", str(results / "tables" / "scores.csv"), "--out", str(tmp_path / "fr")]) == 0
+    texts = {lang: (results / "eval" / "texts" / "flores" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+             for lang in ("en", "fr")}
+    exported = SentenceTransformer(str(tmp_path / "fr"), device="cpu").encode(texts["fr"])
+    modular = ModularEncoder(results / "modules", base, "mod_mc_jt", device="cpu")
+    np.testing.assert_allclose(exported, modular.encode(texts["fr"], lang="fr"), atol=1e-5)
+    assert "| flores | en-fr | xsim |" in (tmp_path / "fr" / "README.md").read_text()
+
+    mixed = [s for pair in zip(texts["en"], texts["fr"]) for s in pair]
+    (tmp_path / "mixed.txt").write_text("".join(s + "\n" for s in mixed), encoding="utf-8")
+    assert main(["encode", *common, "--input", str(tmp_path / "mixed.txt"), "--out", str(tmp_path / "mixed.jsonl")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "mixed.jsonl").read_text(encoding="utf-8").splitlines()]
+    with open(results / "tables" / "identifier.csv", newline="") as f:
+        table = {r["lang"]: r for r in csv.DictReader(f)}
+    for lang, offset in (("en", 0), ("fr", 1)):
+        routed = [r["lang"] for r in rows[offset::2]]
+        assert sum(x == lang for x in routed) == int(table[lang]["correct"]) and len(routed) == int(table[lang]["sentences"])
+        assert float(table[lang]["accuracy"]) >= 0.9, table[lang]
+
+
 def test_adding_a_language_runs_its_own_jobs_and_the_multilingual_ones_only(finished):
     """The exact plan, rule by rule: every job of de's own chain (all of them: the same jobs as
     a plan from scratch), its per-language score units, and the jobs that by nature read every
     language: all-pair alignment of each non-pivot language, the multilingual Full baselines,
     the multilingual embeddings of every (dataset, language) and scores of each dataset, the module
-    table, the aggregation."""
+    table, the routing identifier and its accuracy, the aggregation."""
     languages = ["en", "fr", "de"]
     config = _config(finished, "add_de.yaml", languages, FIRST_DATASETS)
     plan = dry_run_jobs(finished, config)
@@ -90,7 +126,8 @@ def test_adding_a_language_runs_its_own_jobs_and_the_multilingual_ones_only(fini
         {"score_unit": len(de_units), "train_alignment_adapter_allpair": len(languages) - 1,
          "train_full_baseline": len(multilingual_full),
          "embed_multilingual": others_multilingual, "score_multilingual": len(FIRST_DATASETS),
-         "module_sizes": 1, "aggregate_scores": 1, "render_tables": 1, "plot_scores": 1, "all": 1})
+         "module_sizes": 1, "aggregate_scores": 1, "render_tables": 1, "plot_scores": 1, "all": 1,
+         "train_language_identifier": 1, "identifier_accuracy": 1})
     assert Counter(rule for rule, _ in plan) == expected
     assert {(wc["dataset"], wc["unit"]) for rule, wc in plan if rule == "score_unit"} == de_units
     assert {(rule, wc.get("dataset")) for rule, wc in plan if wc.get("lang") == "de"} == {

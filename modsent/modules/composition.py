@@ -146,7 +146,7 @@ class _Language:
     tokenizer: object
     embeddings: object  # nn.Embedding
     pad_token_id: int | None
-    deltas: dict[str, list]  # module name -> [(A, B, scale)]
+    deltas: dict[str, tuple]  # module name -> (A^T, scale * B^T) of its LoRAs stacked along the rank
     cla: str | None
     pooling: str
     parameters: int  # of this language's own modules
@@ -159,9 +159,10 @@ class ModularEncoder:
         enc.encode(["Guten Morgen"], lang="de")
         enc.encode(["Guten Morgen", "Good morning"])      # languages identified and routed
 
-    The base body is loaded once; each language's modules (tokenizer and embeddings, the LA
-    and SE LoRA deltas, the CLA adapter) are loaded on its first use, and a batch of one
-    language runs with exactly its modules. The LoRA deltas act unmerged (W x + s B A x),
+    The base body is loaded once (without its vocabulary where every language brings its
+    own); each language's modules (tokenizer and embeddings, the LA and SE LoRA deltas, the
+    CLA adapter) are loaded on its first use, and a batch of one language runs with exactly
+    its modules. The LoRA deltas act unmerged (W x + s B A x),
     which equals the merged composition of `compose_encoder` up to float rounding. The base
     model and the full baselines have no modules: one model serves every language.
     `identifier`: a LanguageIdentifier (or its folder) for input without `lang`; by default
@@ -209,7 +210,12 @@ class ModularEncoder:
             self._model.eval()
             if self.modular:
                 body = self._model[0].auto_model
-                self._base_language = _Language(self._model[0].tokenizer, body.get_input_embeddings(),
+                embeddings = body.get_input_embeddings()
+                if self.spec.language_adapter:  # every language brings its own: the base vocabulary goes
+                    embeddings = torch.nn.Embedding(1, embeddings.weight.shape[1]).to(
+                        embeddings.weight.device, embeddings.weight.dtype).requires_grad_(False)
+                    body.set_input_embeddings(embeddings)
+                self._base_language = _Language(self._model[0].tokenizer, embeddings,
                                                 body.config.pad_token_id, {}, None, DEFAULT_POOLING, 0)
                 if self.spec.alignment:
                     import adapters
@@ -223,12 +229,11 @@ class ModularEncoder:
         return self._base()[0].auto_model
 
     def _hook(self, name: str):
-        def add_deltas(module, inputs, output):
+        def add_delta(module, inputs, output):
             active = self._languages.get(self._active)
-            for lora_a, lora_b, scale in (active.deltas.get(name, ()) if active else ()):
-                output = output + (inputs[0] @ lora_a.t() @ lora_b.t()) * scale
-            return output
-        return add_deltas
+            pair = active.deltas.get(name) if active else None
+            return output if pair is None else output + (inputs[0] @ pair[0]) @ pair[1]
+        return add_delta
 
     # -- languages
     def loaded_languages(self) -> list[str]:
@@ -255,19 +260,23 @@ class ModularEncoder:
             with torch.no_grad():
                 state.embeddings = language_embeddings(body, weight, state.pad_token_id).requires_grad_(False)
             state.parameters += weight.numel()
+        stacked: dict[str, list] = {}
         for lora_dir in loras:
             scale, pairs = read_saved_lora(lora_dir)
             for name, (lora_a, lora_b) in pairs.items():
                 layer = lora_target(body, name, lora_dir)
                 if (lora_b.shape[0], lora_a.shape[1]) != tuple(layer.weight.shape):
                     raise ValueError(f"{lora_dir}: {name} does not fit the model's {tuple(layer.weight.shape)}")
-                weight = layer.weight
-                state.deltas.setdefault(name, []).append(
-                    (lora_a.to(weight.device, weight.dtype), lora_b.to(weight.device, weight.dtype), scale))
+                stacked.setdefault(name, []).append((lora_a, lora_b * scale))
                 state.parameters += lora_a.numel() + lora_b.numel()
-                if name not in self._hooked:
-                    layer.register_forward_hook(self._hook(name))
-                    self._hooked.add(name)
+        for name, pairs in stacked.items():
+            # LA + SE on one layer: one rank-(r_la + r_se) product, the sum of both deltas
+            weight = lora_target(body, name, "").weight
+            state.deltas[name] = (torch.cat([a for a, _ in pairs]).t().contiguous().to(weight.device, weight.dtype),
+                                  torch.cat([b for _, b in pairs], dim=1).t().contiguous().to(weight.device, weight.dtype))
+            if name not in self._hooked:
+                lora_target(body, name, "").register_forward_hook(self._hook(name))
+                self._hooked.add(name)
         if "cla" in modules:
             from modsent.modules.alignment import load_alignment_adapter
 
