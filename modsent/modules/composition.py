@@ -327,8 +327,11 @@ class ModularEncoder:
             self._identifier = LanguageIdentifier.load(self._identifier)
         return self._identifier
 
-    def identify(self, sentences) -> list[str]:
-        return list(self.identifier.predict(list(sentences)))
+    def identify(self, sentences, among=None) -> list[str]:
+        """Each sentence's language, by the identifier (with `among`: the likeliest of those codes)."""
+        if among is None:
+            return list(self.identifier.predict(list(sentences)))
+        return list(self.identifier.predict(list(sentences), [get_language(lang).code for lang in among]))
 
     # -- encoding
     def encoder(self, lang: str):
@@ -337,14 +340,20 @@ class ModularEncoder:
         return self._activate(get_language(lang).code)
 
     def encode(self, sentences, lang: str | None = None, batch_size: int = 64, normalize: bool = False,
-               on_batch=None) -> np.ndarray:
+               on_batch=None, langs=None) -> np.ndarray:
         """Embeddings (numpy, one row per sentence, in input order). With `lang` every sentence
-        is in that language; without, each sentence's language is identified and it is
-        encoded with that language's modules. `on_batch(n)` is called after each language's n."""
+        is in that language, with `langs` each in its own; without either, each sentence's
+        language is identified. A sentence is encoded with its language's modules.
+        `on_batch(n)` is called after each language's n sentences."""
         sentences = list(sentences)
         if not sentences:
             raise ValueError("nothing to encode: no sentences")
-        langs = [get_language(lang).code] * len(sentences) if lang is not None else self.identify(sentences)
+        if langs is not None:
+            if len(langs) != len(sentences):
+                raise ValueError(f"{len(langs)} languages for {len(sentences)} sentences")
+            langs = [get_language(one).code for one in langs]
+        else:
+            langs = [get_language(lang).code] * len(sentences) if lang is not None else self.identify(sentences)
         out = None
         for one in dict.fromkeys(langs):
             rows = [i for i, other in enumerate(langs) if other == one]

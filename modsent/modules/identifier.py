@@ -38,8 +38,16 @@ class LanguageIdentifier:
             raise FileNotFoundError(f"{directory}: not a language identifier (no {MODEL_FILE})")
         return cls(fasttext.load_model(str(directory / MODEL_FILE)), config["languages"])
 
-    def predict(self, sentences: Sequence[str]) -> list[str]:
+    def predict(self, sentences: Sequence[str], among: Sequence[str] | None = None) -> list[str]:
+        """The most likely stored language of each sentence; with `among`, the most likely of those."""
         if not sentences:
             return []
-        labels, _ = self.model.predict([one_line(s) for s in sentences], k=1)
-        return [label[0][len(LABEL_PREFIX):] for label in labels]
+        if among is None:
+            labels, _ = self.model.predict([one_line(s) for s in sentences], k=1)
+            return [label[0][len(LABEL_PREFIX):] for label in labels]
+        candidates = [lang for lang in among if lang in self.languages]
+        if not candidates:
+            raise ValueError(f"none of {list(among)} is a language of the identifier ({self.languages})")
+        labels, _ = self.model.predict([one_line(s) for s in sentences], k=-1)
+        ranked = ([label[len(LABEL_PREFIX):] for label in row] for row in labels)
+        return [next(lang for lang in row if lang in candidates) for row in ranked]
