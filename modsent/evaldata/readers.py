@@ -145,16 +145,21 @@ def clone_facts() -> dict[str, dict]:
     return _resource_yaml("eval_clone_sources.yaml")
 
 
+def _supported(facts: dict[str, dict], key: str, problem: str, remedy: str) -> dict:
+    """`facts[key]`, or a DataSourceError naming the supported keys and what to do instead."""
+    if key not in facts:
+        raise DataSourceError(f"{problem} ({', '.join(sorted(facts))}); {remedy}")
+    return facts[key]
+
+
 def clone_facts_of(source: Source) -> dict:
     """The static facts of the repository a raw source is a clone of; {} without clone_of."""
     if source.clone_of is None:
         return {}
-    facts = clone_facts().get(source.clone_of)
-    if facts is None:
-        raise DataSourceError(
-            f"{source.path}: clone_of {source.clone_of!r} is not among the supported repositories "
-            f"({', '.join(sorted(clone_facts()))}); drop clone_of and fetch the files yourself, or add the "
-            "repository to modsent/resources/eval_clone_sources.yaml")
+    facts = _supported(clone_facts(), source.clone_of,
+                       f"{source.path}: clone_of {source.clone_of!r} is not among the supported repositories",
+                       "drop clone_of and fetch the files yourself, or add the repository to "
+                       "modsent/resources/eval_clone_sources.yaml")
     if source.split not in facts["files"]:
         raise DataSourceError(f"{source.path}: {source.clone_of} publishes no {source.split} split "
                               f"(it has {sorted(facts['files'])})")
@@ -171,12 +176,10 @@ def facts_of(source: Source) -> dict:
     """The static facts of a hub id; {} for a local copy."""
     if source.is_local:
         return {}
-    facts = hub_facts().get(source.path)
-    if facts is None:
-        raise DataSourceError(
-            f"hub dataset {source.path!r} is not among the supported evaluation hub sets "
-            f"({', '.join(sorted(hub_facts()))}); point path at a local copy of it, or add its "
-            "configs to modsent/resources/eval_hub_sources.yaml")
+    facts = _supported(hub_facts(), source.path,
+                       f"hub dataset {source.path!r} is not among the supported evaluation hub sets",
+                       "point path at a local copy of it, or add its configs to "
+                       "modsent/resources/eval_hub_sources.yaml")
     for key in ("revision", "data_files"):
         if facts.get(key) and getattr(source, key) != facts[key]:
             raise DataSourceError(

@@ -13,7 +13,10 @@ Composition order for the modular variants:
 
 Merging keeps LA and SE additive (adapters' Stack of two LoRAs is not; docs/METHOD.md, "Composition")
 and leaves a plain model, so each composition is rebuilt from the store's safetensors
-files rather than saved and reloaded as a full model (a plain reload drops adapters).
+files rather than saved and reloaded as a full model (a plain reload drops adapters;
+modsent/export.py writes one that keeps its CLA). `ModularEncoder` composes the same
+encoders on one shared base instead: the LA and SE act as unmerged deltas (W x + B A x,
+equal to the merged weights up to rounding) and each language's CLA is a named adapter.
 """
 
 from __future__ import annotations
@@ -197,7 +200,8 @@ class ModularEncoder:
     # -- the shared base
     @property
     def modular(self) -> bool:
-        return bool(self.spec.module_roles("xx", self.pivot))
+        """Whether languages have modules (not the base model, not a full baseline)."""
+        return not (self.spec.full or self.spec.name == "base")
 
     def _base(self):
         if self._model is None:
